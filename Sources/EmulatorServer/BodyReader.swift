@@ -1,0 +1,140 @@
+import Crypto
+import HummingbirdCore
+import NIOCore
+import S3Wire
+
+/// What was learned while reading a request body.
+struct BodyDigest: Sendable {
+    var size: Int64
+    var md5: [UInt8]
+    /// The checksum the client asked for (CRC64NVME when it named none), computed over the decoded bytes.
+    var checksum: (algorithm: ChecksumAlgorithm, computed: String)?
+}
+
+/// Reads a request body once: decodes `aws-chunked`, verifies chunk signatures, hashes (MD5 for the ETag,
+/// SHA-256 when the signature covers the payload, the requested flexible checksum) and hands the bytes on.
+/// After the last byte it checks lengths, `x-amz-content-sha256`, `Content-MD5` and the checksum, so a caller
+/// commits nothing unless all of them hold.
+struct BodyReader {
+    let head: RequestHead
+    let auth: Authentication
+    /// The flexible checksum requested, and the value sent in a header (nil when it comes in a trailer).
+    let checksumAlgorithm: ChecksumAlgorithm?
+    let checksumHeaderValue: String?
+    let contentMD5: [UInt8]?
+
+    init(head: RequestHead, auth: Authentication) throws(S3Error) {
+        self.head = head
+        self.auth = auth
+        if let md5Text = head.header("content-md5") {
+            guard let md5 = Base64.decode(md5Text), md5.count == 16 else { throw S3Error.invalidDigest }
+            contentMD5 = md5
+        } else {
+            contentMD5 = nil
+        }
+        var algorithm: ChecksumAlgorithm?
+        var value: String?
+        for (name, v) in head.headers where name.hasPrefix("x-amz-checksum-") && name != "x-amz-checksum-type" && name != "x-amz-checksum-mode" {
+            guard let a = ChecksumAlgorithm(headerName: name) else {
+                throw S3Error.invalidRequest("The algorithm type you specified in \(name) header is invalid.")
+            }
+            guard algorithm == nil || algorithm == a else {
+                throw S3Error.invalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+            }
+            guard a.isWellFormed(v) else { throw S3Error.invalidRequest("Value for \(name) header is invalid.") }
+            algorithm = a
+            value = v
+        }
+        if let trailer = head.header("x-amz-trailer") {
+            let name = trailer.trimmingASCIIWhitespace().lowercased()
+            guard let a = ChecksumAlgorithm(headerName: name) else {
+                throw S3Error.invalidRequest("The value specified in the x-amz-trailer header is not supported")
+            }
+            if algorithm == nil { algorithm = a }
+        }
+        if algorithm == nil, let sdk = head.header("x-amz-sdk-checksum-algorithm") ?? head.header("x-amz-checksum-algorithm") {
+            guard let a = ChecksumAlgorithm(name: sdk) else {
+                throw S3Error.invalidRequest("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+            }
+            algorithm = a
+        }
+        // S3 keeps a CRC64NVME of every object that arrives without a checksum.
+        checksumAlgorithm = algorithm ?? .crc64nvme
+        checksumHeaderValue = value
+    }
+
+    /// Reads `body` to the end, passing decoded bytes to `sink`. Throws `S3Error` on any mismatch.
+    func read(_ body: RequestBody, maxSize: Int64 = 5 * 1024 * 1024 * 1024, sink: (ByteBuffer) throws -> Void) async throws -> BodyDigest {
+        let chunked = auth.payload.isStreaming || (head.header("content-encoding")?.lowercased().contains("aws-chunked") ?? false)
+        var decoder: AWSChunkedDecoder?
+        if chunked {
+            var signedTrailer = false
+            if case .streamingSigned(let t) = auth.payload { signedTrailer = t }
+            decoder = AWSChunkedDecoder(signing: auth.chunkSigning, signedTrailer: signedTrailer)
+        }
+        let declared: Int64?
+        if chunked {
+            declared = head.header("x-amz-decoded-content-length").flatMap { Int64($0) }
+            if declared == nil && auth.payload.isStreaming { throw S3Error.missingContentLength }
+        } else {
+            declared = head.header("content-length").flatMap { Int64($0) }
+        }
+        if let declared, declared > maxSize { throw S3Error.entityTooLarge(size: declared, maximum: maxSize) }
+        return try await readLoop(body, decoder: &decoder, declared: declared, maxSize: maxSize, sink: sink)
+    }
+
+    private func readLoop(
+        _ body: RequestBody, decoder: inout AWSChunkedDecoder?, declared: Int64?, maxSize: Int64, sink: (ByteBuffer) throws -> Void
+    ) async throws -> BodyDigest {
+        var md5 = Insecure.MD5()
+        var sha: SHA256? = nil
+        if case .sha256 = auth.payload { sha = SHA256() }
+        var checksum = checksumAlgorithm.map(ChecksumHasher.init)
+        var size: Int64 = 0
+        func take(_ buf: ByteBuffer) throws {
+            size += Int64(buf.readableBytes)
+            if size > maxSize { throw S3Error.entityTooLarge(size: size, maximum: maxSize) }
+            buf.withUnsafeReadableBytes { p in
+                md5.update(bufferPointer: p)
+                sha?.update(bufferPointer: p)
+                checksum?.update(p)
+            }
+            try sink(buf)
+        }
+        for try await buffer in body {
+            if decoder != nil {
+                for piece in try decoder!.decode(buffer) { try take(piece) }
+            } else {
+                try take(buffer)
+            }
+        }
+        if let decoder { try decoder.finish() }
+        if let declared, declared != size { throw S3Error.incompleteBody }
+        if case .sha256(let expected) = auth.payload, let sha {
+            let got = sha.finalize().hexString
+            guard got == expected else { throw S3Error.contentSHA256Mismatch(client: expected, computed: got) }
+        }
+        let md5Value = Array(md5.finalize())
+        if let contentMD5, contentMD5 != md5Value { throw S3Error.badDigest }
+        var result = BodyDigest(size: size, md5: md5Value, checksum: nil)
+        if let checksum {
+            let computed = checksum.finalize()
+            let sent = checksumHeaderValue ?? decoder?.trailers.first { $0.0 == checksum.algorithm.headerName }?.1
+            if let sent {
+                guard checksum.algorithm.isWellFormed(sent) else {
+                    throw S3Error.invalidRequest("Value for \(checksum.algorithm.headerName) trailing header is invalid.")
+                }
+                guard sent == computed else { throw S3Error.badChecksum(checksum.algorithm.rawValue) }
+            }
+            result.checksum = (checksum.algorithm, computed)
+        }
+        return result
+    }
+
+    /// Reads a small body (XML, forms) into memory, with every check `read` makes.
+    func collect(_ body: RequestBody, limit: Int = 1024 * 1024) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        _ = try await read(body, maxSize: Int64(limit)) { buf in bytes.append(contentsOf: buf.readableBytesView) }
+        return bytes
+    }
+}

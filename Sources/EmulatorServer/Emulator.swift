@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+import Storage
+
+/// Runs the emulator: opens the store, prepares TLS, binds both listeners, writes `endpoints.json`, and serves until
+/// SIGINT or SIGTERM.
+public struct Emulator: Sendable {
+    public let configuration: EmulatorConfiguration
+    public let logger: Logger
+
+    public init(configuration: EmulatorConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// What clients need to reach the emulator, written to `DATA_DIR/endpoints.json` once both ports are bound.
+    public struct Endpoints: Codable, Sendable {
+        public var http: String
+        public var https: String?
+        public var ca_cert: String?
+        public var region: String
+    }
+
+    actor Bound {
+        var http: Int?
+        var https: Int?
+        func set(http: Int) { self.http = http }
+        func set(https: Int) { self.https = https }
+    }
+
+    public func run(onReady: @escaping @Sendable (Endpoints) -> Void = { _ in }) async throws {
+        let config = configuration
+        let dataDir = config.dataDirectory
+        try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(at: dataDir.appendingPathComponent("endpoints.json"))
+        let store = try ObjectStore(directory: dataDir.appendingPathComponent("store"))
+        let service = S3Service(store: store, configuration: config, logger: logger)
+        let admin = AdminRoutes(service: service, startedAt: Date())
+
+        var tls: TLSConfiguration?
+        var caPath: String?
+        if config.httpsPort != nil {
+            if let cert = config.tlsCertificatePath, let key = config.tlsKeyPath {
+                tls = try LocalCertificateAuthority.tlsConfiguration(certificatePath: cert, keyPath: key)
+            } else {
+                let ca = LocalCertificateAuthority(directory: dataDir.appendingPathComponent("tls"))
+                if try ca.ensure() { logger.info("generated a local CA at \(ca.caPath)") }
+                tls = try LocalCertificateAuthority.tlsConfiguration(certificatePath: ca.serverCertPath, keyPath: ca.serverKeyPath)
+                caPath = ca.caPath
+            }
+        }
+        let bound = Bound()
+        let caCertificate = caPath
+        let expectHTTPS = tls != nil
+        let host = config.host
+        let announce: @Sendable () async -> Void = {
+            let http = await bound.http
+            let https = await bound.https
+            guard let http, !expectHTTPS || https != nil else { return }
+            let endpoints = Endpoints(
+                http: "http://\(host):\(http)", https: https.map { "https://\(host):\($0)" }, ca_cert: caCertificate, region: config.region)
+            do {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                let data = try encoder.encode(endpoints)
+                try AtomicFile.write(data, to: dataDir.appendingPathComponent("endpoints.json").path)
+            } catch {
+                logger.error("could not write endpoints.json: \(error)")
+            }
+            onReady(endpoints)
+        }
+        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [Expect100ContinueHandler()]))
+        var services: [any Service] = []
+        let plain = Application(
+            responder: S3Responder(service: service, admin: admin, isTLS: false), server: http1,
+            configuration: .init(address: .hostname(host, port: config.httpPort), serverName: nil),
+            onServerRunning: { channel in
+                await bound.set(http: channel.localAddress?.port ?? config.httpPort)
+                await announce()
+            }, logger: quietLogger())
+        services.append(plain)
+        if let tls, let httpsPort = config.httpsPort {
+            let secure = Application(
+                responder: S3Responder(service: service, admin: admin, isTLS: true), server: try .tls(http1, tlsConfiguration: tls),
+                configuration: .init(address: .hostname(host, port: httpsPort), serverName: nil),
+                onServerRunning: { channel in
+                    await bound.set(https: channel.localAddress?.port ?? httpsPort)
+                    await announce()
+                }, logger: quietLogger())
+            services.append(secure)
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    func quietLogger() -> Logger {
+        var l = logger
+        l.logLevel = max(logger.logLevel, .warning)
+        return l
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Settings of a running emulator.
+public struct EmulatorConfiguration: Sendable {
+    /// Where buckets, objects, certificates and `endpoints.json` live.
+    public var dataDirectory: URL
+    /// Listen address of both listeners.
+    public var host: String = "127.0.0.1"
+    /// Plain HTTP port (0 picks a free one).
+    public var httpPort: Int = 9000
+    /// HTTPS port (0 picks a free one; nil turns HTTPS off).
+    public var httpsPort: Int? = 9443
+    /// Access key → secret key.
+    public var credentials: [String: String]
+    public var region: String = "us-east-1"
+    /// Accept unsigned requests.
+    public var allowAnonymous = false
+    /// PEM certificate chain and key to serve instead of the generated ones.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// Host suffixes for virtual-hosted-style addressing.
+    public var baseDomains = ["s3.localhost", "localhost"]
+
+    public static let defaultAccessKey = "s3emu-access-key"
+    public static let defaultSecretKey = "s3emu-secret-key-for-local-testing-only"
+
+    public init(dataDirectory: URL, credentials: [String: String] = [defaultAccessKey: defaultSecretKey]) {
+        self.dataDirectory = dataDirectory
+        self.credentials = credentials
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import S3Wire
+
+/// The request context: the channel, for the remote address.
+public struct EmulatorRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public init(source: ApplicationRequestContextSource) { coreContext = .init(source: source) }
+}
+
+/// Turns HTTP requests into S3 (or admin) operations and S3 errors into S3's XML error responses, adding the
+/// request-id headers S3 always sends.
+struct S3Responder: HTTPResponder {
+    typealias Context = EmulatorRequestContext
+    let service: S3Service
+    let admin: AdminRoutes
+    let isTLS: Bool
+
+    static func requestID() -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<8).map { _ in String(format: "%02X", UInt8.random(in: 0...255, using: &g)) }.joined()
+    }
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let requestID = Self.requestID()
+        var headers: [(String, String)] = []
+        if let authority = request.head.authority { headers.append(("host", authority)) }
+        for field in request.headers { headers.append((field.name.canonicalName, field.value)) }
+        let head = RequestHead(method: request.method.rawValue, target: request.head.path ?? "/", headers: headers)
+        var response: Response
+        if head.rawPath.hasPrefix("/_s3emu/") || head.rawPath == "/_s3emu" {
+            response = await admin.respond(request, head: head, isTLS: isTLS)
+        } else {
+            do {
+                response = try await service.handle(request, head: head, isTLS: isTLS, requestID: requestID)
+            } catch {
+                let address = S3Address.resolve(host: head.header("host"), rawPath: head.rawPath)
+                let e = service.s3Error(for: error, request: (address?.bucket, address?.key))
+                response = errorResponse(e, requestID: requestID, isHead: head.method == "HEAD")
+                // Drain what is left of the body so the connection stays usable.
+                _ = try? await request.body.reduce(0) { $0 + $1.readableBytes }
+            }
+        }
+        response.headers.add("x-amz-request-id", requestID)
+        response.headers.add("x-amz-id-2", Base64.encode(Array((requestID + requestID).utf8)))
+        response.headers.add("Server", "AmazonS3")
+        return response
+    }
+
+    func errorResponse(_ e: S3Error, requestID: String, isHead: Bool) -> Response {
+        var h = HTTPFields()
+        for (name, value) in e.headers { h.add(name, value) }
+        let status = HTTPResponse.Status(code: e.status)
+        if isHead { return .empty(status, headers: h) }
+        return .xml(e.xml(requestID: requestID, hostID: Base64.encode(Array((requestID + requestID).utf8))), status: status, headers: h)
+    }
+}

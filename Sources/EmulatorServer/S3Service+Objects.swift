@@ -1,0 +1,437 @@
+import Crypto
+import Hummingbird
+import NIOCore
+import S3Wire
+import Storage
+
+extension S3Service {
+    static let maxKeyBytes = 1024
+    static let readChunk = 256 * 1024
+
+    func checkKey(_ key: String) throws(S3Error) {
+        guard key.utf8.count <= Self.maxKeyBytes else { throw S3Error.keyTooLong.with(("Size", String(key.utf8.count)), ("MaxSizeAllowed", "1024")) }
+    }
+
+    /// Streams a request body into a new blob; nothing is kept if any check fails.
+    func ingest(_ r: S3Request, maxSize: Int64 = 5 * 1024 * 1024 * 1024) async throws -> (PendingBlob, BodyDigest) {
+        let reader = try BodyReader(head: r.head, auth: r.auth)
+        let writer = store.blobs.makeWriter()
+        do {
+            let digest = try await reader.read(r.body, maxSize: maxSize) { try writer.write($0) }
+            return (try await writer.finish(), digest)
+        } catch {
+            writer.discard()
+            throw error
+        }
+    }
+
+    func putObject(_ r: S3Request) async throws -> Response {
+        try checkKey(r.key)
+        _ = try await requireBucket(r.bucket)
+        let described = try ObjectHeaders.describe(r.head)
+        if let existing = try await store.object(bucket: r.bucket, key: r.key) {
+            try checkWriteConditions(r.head, existing: existing)
+        } else if r.header("if-match") != nil {
+            throw S3Error.noSuchKey(r.key)
+        }
+        let (blob, digest) = try await ingest(r)
+        let etag = digest.md5.hexString
+        let checksum = digest.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: $0.computed, type: "FULL_OBJECT") }
+        let record = ObjectRecord(
+            bucket: r.bucket, key: r.key, size: digest.size, etag: etag, lastModifiedMs: Self.nowMs(), headers: described.headers,
+            userMetadata: described.metadata, checksum: checksum,
+            parts: [ObjectPart(number: 1, blob: blob.ref, etag: etag, checksum: checksum)], tags: described.tags,
+            storageClass: described.storageClass)
+        do {
+            try await store.putObject(record, blobs: [blob])
+        } catch {
+            store.blobs.remove([blob.ref])
+            throw error
+        }
+        var h = HTTPFields()
+        h.add("ETag", "\"\(etag)\"")
+        if let c = digest.checksum, r.head.headers.contains(where: { $0.0.hasPrefix("x-amz-checksum-") || $0.0 == "x-amz-trailer" || $0.0 == "x-amz-sdk-checksum-algorithm" }) {
+            h.add(c.algorithm.headerName, c.computed)
+            h.add("x-amz-checksum-type", "FULL_OBJECT")
+        }
+        return .empty(.ok, headers: h)
+    }
+
+    /// `If-Match` / `If-None-Match: *` on writes (conditional writes).
+    func checkWriteConditions(_ head: RequestHead, existing: ObjectRecord) throws(S3Error) {
+        if let inm = head.header("if-none-match"), inm.trimmingASCIIWhitespace() == "*" || Self.etagMatches(inm, existing.etag) {
+            throw S3Error.preconditionFailed("If-None-Match")
+        }
+        if let im = head.header("if-match"), !Self.etagMatches(im, existing.etag) { throw S3Error.preconditionFailed("If-Match") }
+    }
+
+    static func etagMatches(_ header: String, _ etag: String) -> Bool {
+        for item in header.split(separator: ",") {
+            var t = item.trimmingASCIIWhitespace()
+            if t == "*" { return true }
+            if t.hasPrefix("W/") { t = t.dropFirst(2) }
+            if t.hasPrefix("\"") && t.hasSuffix("\"") && t.count >= 2 { t = t.dropFirst().dropLast() }
+            if t == etag { return true }
+        }
+        return false
+    }
+
+    enum ReadCondition { case proceed, notModified, failed(String) }
+
+    /// RFC 7232 evaluation as S3 does it: If-Match, then If-Unmodified-Since (ignored when If-Match holds), then
+    /// If-None-Match, then If-Modified-Since (ignored when If-None-Match is present).
+    static func evaluateReadConditions(
+        ifMatch: String?, ifNoneMatch: String?, ifModifiedSince: String?, ifUnmodifiedSince: String?, etag: String, lastModifiedMs: Int64
+    ) -> ReadCondition {
+        let modified = lastModifiedMs / 1000
+        if let im = ifMatch {
+            if !etagMatches(im, etag) { return .failed("If-Match") }
+        } else if let ius = ifUnmodifiedSince, let t = HTTPDate.parse(ius), modified > t {
+            return .failed("If-Unmodified-Since")
+        }
+        if let inm = ifNoneMatch {
+            if etagMatches(inm, etag) { return .notModified }
+        } else if let ims = ifModifiedSince, let t = HTTPDate.parse(ims), modified <= t {
+            return .notModified
+        }
+        return .proceed
+    }
+
+    func getObject(_ r: S3Request, headOnly: Bool) async throws -> Response {
+        _ = try await requireBucket(r.bucket)
+        guard let opened = try await store.openObject(bucket: r.bucket, key: r.key) else {
+            if headOnly { throw S3Error(status: 404, code: "NoSuchKey", message: "") }
+            throw S3Error.noSuchKey(r.key)
+        }
+        let o = opened.record
+        switch Self.evaluateReadConditions(
+            ifMatch: r.header("if-match"), ifNoneMatch: r.header("if-none-match"), ifModifiedSince: r.header("if-modified-since"),
+            ifUnmodifiedSince: r.header("if-unmodified-since"), etag: o.etag, lastModifiedMs: o.lastModifiedMs)
+        {
+        case .failed(let condition): throw S3Error.preconditionFailed(condition)
+        case .notModified:
+            var h = HTTPFields()
+            h.add("ETag", "\"\(o.etag)\"")
+            h.add("Last-Modified", HTTPDate.rfc1123(o.lastModifiedMs / 1000))
+            return Response(status: .notModified, headers: h, body: ResponseBody())
+        case .proceed: break
+        }
+        var partNumber: Int?
+        var range: ClosedRange<Int64>? = nil
+        if let pn = r.query("partNumber") {
+            guard let n = Int(pn), n >= 1, n <= 10000 else {
+                throw S3Error.invalidArgument("Part number must be an integer between 1 and 10000, inclusive", name: "partNumber", value: pn)
+            }
+            if r.header("range") != nil { throw S3Error.invalidRequest("Cannot specify both Range header and partNumber query parameter") }
+            guard n <= o.parts.count else {
+                throw S3Error(status: 416, code: "InvalidPartNumber", message: "The requested partnumber is not satisfiable", fields: [("PartNumberRequested", pn), ("ActualPartCount", String(o.parts.count))])
+            }
+            partNumber = n
+            let start = o.parts[..<(n - 1)].reduce(Int64(0)) { $0 + $1.blob.size }
+            let size = o.parts[n - 1].blob.size
+            range = size > 0 ? start...(start + size - 1) : nil
+        } else if let rangeText = r.header("range"), let parsed = ByteRange(header: rangeText) {
+            guard let resolved = parsed.resolve(size: o.size) else { throw S3Error.invalidRange(requested: rangeText, size: o.size) }
+            range = resolved
+        }
+        let checksumMode = r.header("x-amz-checksum-mode")?.uppercased() == "ENABLED"
+        var h = ObjectHeaders.response(for: o, head: r.head, includeChecksum: checksumMode && (range == nil || partNumber != nil), partNumber: partNumber)
+        let status: HTTPResponse.Status
+        let span: ClosedRange<Int64>?
+        if let range {
+            status = .partialContent
+            h.add("Content-Range", "bytes \(range.lowerBound)-\(range.upperBound)/\(o.size)")
+            span = range
+        } else if partNumber != nil {
+            status = .partialContent  // empty part of an empty object
+            span = nil
+        } else {
+            status = .ok
+            span = o.size > 0 ? 0...(o.size - 1) : nil
+        }
+        let length = span.map { $0.upperBound - $0.lowerBound + 1 } ?? 0
+        h[.contentLength] = String(length)
+        if headOnly { return Response(status: status, headers: h, body: ResponseBody()) }
+        return Response(status: status, headers: h, body: Self.stream(opened, span: span))
+    }
+
+    /// A response body that reads the parts of `opened` covering `span`.
+    static func stream(_ opened: OpenedObject, span: ClosedRange<Int64>?) -> ResponseBody {
+        guard let span else { return ResponseBody() }
+        let length = Int(span.upperBound - span.lowerBound + 1)
+        return ResponseBody(contentLength: length) { writer in
+            try await forEachChunk(opened, span: span, allocator: ByteBufferAllocator()) { try await writer.write($0) }
+            try await writer.finish(nil)
+        }
+    }
+
+    /// Visits the bytes of `span` in order, in chunks of at most `readChunk`.
+    static func forEachChunk(
+        _ opened: OpenedObject, span: ClosedRange<Int64>, allocator: ByteBufferAllocator, _ body: (ByteBuffer) async throws -> Void
+    ) async throws {
+        var partStart: Int64 = 0
+        for (i, part) in opened.record.parts.enumerated() {
+            let partEnd = partStart + part.blob.size  // exclusive
+            defer { partStart = partEnd }
+            let lo = max(span.lowerBound, partStart)
+            let hi = min(span.upperBound + 1, partEnd)
+            if lo >= hi { continue }
+            var offset = lo - partStart
+            let end = hi - partStart
+            switch opened.sources[i] {
+            case .memory(let bytes):
+                var buf = allocator.buffer(capacity: Int(end - offset))
+                buf.writeBytes(bytes[Int(offset)..<Int(end)])
+                try await body(buf)
+            case .file(let file):
+                while offset < end {
+                    let n = Int(min(Int64(readChunk), end - offset))
+                    try await body(try file.read(offset: offset, length: n, allocator: allocator))
+                    offset += Int64(n)
+                }
+            }
+        }
+    }
+
+    func deleteObject(_ r: S3Request) async throws -> Response {
+        _ = try await requireBucket(r.bucket)
+        if let im = r.header("if-match") {
+            guard let existing = try await store.object(bucket: r.bucket, key: r.key) else { throw S3Error.noSuchKey(r.key) }
+            if !Self.etagMatches(im, existing.etag) { throw S3Error.preconditionFailed("If-Match") }
+        }
+        try await store.deleteObject(bucket: r.bucket, key: r.key)
+        return .empty(.noContent)
+    }
+
+    func deleteObjects(_ r: S3Request) async throws -> Response {
+        _ = try await requireBucket(r.bucket)
+        let doc = try await xmlBody(r)
+        guard doc.name == "Delete" else { throw S3Error.malformedXML }
+        let objects = doc.children("Object")
+        guard !objects.isEmpty, objects.count <= 1000 else { throw S3Error.malformedXML }
+        let quiet = doc.value("Quiet")?.lowercased() == "true"
+        var w = XMLWriter()
+        w.open("DeleteResult", namespace: true)
+        for o in objects {
+            guard let key = o.value("Key") else { throw S3Error.malformedXML }
+            if key.utf8.count > Self.maxKeyBytes {
+                w.open("Error")
+                w.element("Key", key)
+                w.element("Code", "KeyTooLongError")
+                w.element("Message", "Your key is too long")
+                w.close("Error")
+                continue
+            }
+            try await store.deleteObject(bucket: r.bucket, key: key)
+            if !quiet {
+                w.open("Deleted")
+                w.element("Key", key)
+                if let v = o.value("VersionId") { w.element("VersionId", v) }
+                w.close("Deleted")
+            }
+        }
+        w.close("DeleteResult")
+        return .xml(w.document)
+    }
+
+    /// Parses `x-amz-copy-source` (`[/]bucket/key[?versionId=…]`, URL-encoded).
+    func copySource(_ r: S3Request) throws(S3Error) -> (bucket: String, key: String) {
+        guard var text = r.header("x-amz-copy-source") else { throw S3Error.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source") }
+        if let q = text.firstIndex(of: "?") {
+            let version = text[text.index(after: q)...]
+            if version != "versionId=null" { throw S3Error.invalidArgument("Invalid version id specified", name: "x-amz-copy-source") }
+            text = String(text[..<q])
+        }
+        guard let decoded = URIEncoding.decode(text) else { throw S3Error.invalidArgument("Invalid copy source encoding", name: "x-amz-copy-source") }
+        var rest = Substring(decoded)
+        if rest.hasPrefix("/") { rest = rest.dropFirst() }
+        guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex, rest.index(after: slash) != rest.endIndex else {
+            throw S3Error.invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey", name: "x-amz-copy-source", value: text)
+        }
+        return (String(rest[..<slash]), String(rest[rest.index(after: slash)...]))
+    }
+
+    /// Opens the copy source and applies `x-amz-copy-source-if-*`.
+    func openCopySource(_ r: S3Request) async throws -> OpenedObject {
+        let (bucket, key) = try copySource(r)
+        _ = try await requireBucket(bucket)
+        guard let opened = try await store.openObject(bucket: bucket, key: key) else { throw S3Error.noSuchKey(key) }
+        let o = opened.record
+        switch Self.evaluateReadConditions(
+            ifMatch: r.header("x-amz-copy-source-if-match"), ifNoneMatch: r.header("x-amz-copy-source-if-none-match"),
+            ifModifiedSince: r.header("x-amz-copy-source-if-modified-since"),
+            ifUnmodifiedSince: r.header("x-amz-copy-source-if-unmodified-since"), etag: o.etag, lastModifiedMs: o.lastModifiedMs)
+        {
+        case .proceed: return opened
+        case .failed(let c): throw S3Error.preconditionFailed("x-amz-copy-source-" + c)
+        case .notModified: throw S3Error.preconditionFailed("x-amz-copy-source-If-None-Match")
+        }
+    }
+
+    /// Copies a span of an opened object into a new blob, hashing as it goes.
+    func copyBytes(_ opened: OpenedObject, span: ClosedRange<Int64>?, checksum algorithm: ChecksumAlgorithm) async throws
+        -> (PendingBlob, md5: String, checksum: String, size: Int64)
+    {
+        let writer = store.blobs.makeWriter()
+        var md5 = Insecure.MD5()
+        var hasher = ChecksumHasher(algorithm)
+        do {
+            if let span {
+                try await Self.forEachChunk(opened, span: span, allocator: ByteBufferAllocator()) { buf in
+                    buf.withUnsafeReadableBytes { p in
+                        md5.update(bufferPointer: p)
+                        hasher.update(p)
+                    }
+                    try writer.write(buf)
+                }
+            }
+            let blob = try await writer.finish()
+            return (blob, Array(md5.finalize()).hexString, hasher.finalize(), writer.size)
+        } catch {
+            writer.discard()
+            throw error
+        }
+    }
+
+    func copyObject(_ r: S3Request) async throws -> Response {
+        try checkKey(r.key)
+        _ = try await requireBucket(r.bucket)
+        let (srcBucket, srcKey) = try copySource(r)
+        let directive = r.header("x-amz-metadata-directive")?.uppercased() ?? "COPY"
+        guard directive == "COPY" || directive == "REPLACE" else {
+            throw S3Error.invalidArgument("Unknown metadata directive.", name: "x-amz-metadata-directive", value: directive)
+        }
+        let tagDirective = r.header("x-amz-tagging-directive")?.uppercased() ?? "COPY"
+        guard tagDirective == "COPY" || tagDirective == "REPLACE" else {
+            throw S3Error.invalidArgument("Unknown tagging directive.", name: "x-amz-tagging-directive", value: tagDirective)
+        }
+        let described = try ObjectHeaders.describe(r.head)
+        if srcBucket == r.bucket && srcKey == r.key && directive == "COPY" && r.header("x-amz-storage-class") == nil
+            && r.header("x-amz-website-redirect-location") == nil
+        {
+            throw S3Error.invalidRequest(
+                "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+        }
+        let opened = try await openCopySource(r)
+        let src = opened.record
+        let algorithm = (r.header("x-amz-checksum-algorithm")).flatMap(ChecksumAlgorithm.init(name:))
+            ?? src.checksum.flatMap { ChecksumAlgorithm(rawValue: $0.algorithm) } ?? .crc64nvme
+        let (blob, md5, checksum, size) = try await copyBytes(opened, span: src.size > 0 ? 0...(src.size - 1) : nil, checksum: algorithm)
+        var headers = src.headers
+        var metadata = src.userMetadata
+        if directive == "REPLACE" {
+            headers = described.headers
+            metadata = described.metadata
+        }
+        let stored = StoredChecksum(algorithm: algorithm.rawValue, value: checksum, type: "FULL_OBJECT")
+        let record = ObjectRecord(
+            bucket: r.bucket, key: r.key, size: size, etag: md5, lastModifiedMs: Self.nowMs(), headers: headers, userMetadata: metadata,
+            checksum: stored, parts: [ObjectPart(number: 1, blob: blob.ref, etag: md5, checksum: stored)],
+            tags: tagDirective == "REPLACE" ? described.tags : src.tags,
+            storageClass: r.header("x-amz-storage-class") ?? src.storageClass)
+        do {
+            try await store.putObject(record, blobs: [blob])
+        } catch {
+            store.blobs.remove([blob.ref])
+            throw error
+        }
+        var w = XMLWriter()
+        w.open("CopyObjectResult", namespace: true)
+        w.element("LastModified", HTTPDate.iso8601(milliseconds: record.lastModifiedMs))
+        w.element("ETag", "\"\(md5)\"")
+        if r.header("x-amz-checksum-algorithm") != nil { w.element("Checksum" + algorithm.rawValue, checksum) }
+        w.close("CopyObjectResult")
+        return .xml(w.document)
+    }
+
+    func requireObject(_ r: S3Request) async throws -> ObjectRecord {
+        _ = try await requireBucket(r.bucket)
+        guard let o = try await store.object(bucket: r.bucket, key: r.key) else { throw S3Error.noSuchKey(r.key) }
+        return o
+    }
+
+    func getObjectAttributes(_ r: S3Request) async throws -> Response {
+        let wanted = Set(
+            (r.header("x-amz-object-attributes") ?? "").split(separator: ",").map { String($0.trimmingASCIIWhitespace()) }.filter { !$0.isEmpty })
+        guard !wanted.isEmpty else {
+            throw S3Error.invalidArgument("The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty", name: "x-amz-object-attributes")
+        }
+        let valid: Set<String> = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
+        if let bad = wanted.first(where: { !valid.contains($0) }) {
+            throw S3Error.invalidArgument("Invalid attribute name specified.", name: "x-amz-object-attributes", value: bad)
+        }
+        let o = try await requireObject(r)
+        var w = XMLWriter()
+        w.open("GetObjectAttributesResponse", namespace: true)
+        if wanted.contains("ETag") { w.element("ETag", o.etag) }
+        if wanted.contains("Checksum"), let c = o.checksum {
+            w.open("Checksum")
+            w.element("Checksum" + c.algorithm, c.value)
+            w.element("ChecksumType", c.type)
+            w.close("Checksum")
+        }
+        if wanted.contains("ObjectParts"), o.multipart {
+            let maxParts = Int(r.header("x-amz-max-parts") ?? "") ?? 1000
+            let marker = Int(r.header("x-amz-part-number-marker") ?? "") ?? 0
+            let parts = o.parts.filter { $0.number > marker }
+            let page = parts.prefix(maxParts)
+            w.open("ObjectParts")
+            w.element("TotalPartsCount", String(o.parts.count))
+            w.element("PartNumberMarker", String(marker))
+            w.element("NextPartNumberMarker", String(page.last?.number ?? marker))
+            w.element("MaxParts", String(maxParts))
+            w.element("IsTruncated", parts.count > page.count ? "true" : "false")
+            for p in page {
+                w.open("Part")
+                w.element("PartNumber", String(p.number))
+                w.element("Size", String(p.blob.size))
+                if let c = p.checksum { w.element("Checksum" + c.algorithm, c.value) }
+                w.close("Part")
+            }
+            w.close("ObjectParts")
+        }
+        if wanted.contains("StorageClass") { w.element("StorageClass", o.storageClass) }
+        if wanted.contains("ObjectSize") { w.element("ObjectSize", String(o.size)) }
+        w.close("GetObjectAttributesResponse")
+        var h = HTTPFields()
+        h.add("Last-Modified", HTTPDate.rfc1123(o.lastModifiedMs / 1000))
+        return .xml(w.document, headers: h)
+    }
+
+    func getObjectTagging(_ r: S3Request) async throws -> Response {
+        let o = try await requireObject(r)
+        var w = XMLWriter()
+        w.open("Tagging", namespace: true)
+        w.open("TagSet")
+        for t in o.tags {
+            w.open("Tag")
+            w.element("Key", t[0])
+            w.element("Value", t[1])
+            w.close("Tag")
+        }
+        w.close("TagSet")
+        w.close("Tagging")
+        return .xml(w.document)
+    }
+
+    func putObjectTagging(_ r: S3Request) async throws -> Response {
+        var o = try await requireObject(r)
+        let doc = try await xmlBody(r)
+        guard doc.name == "Tagging", let set = doc.child("TagSet") else { throw S3Error.malformedXML }
+        var tags: [[String]] = []
+        for t in set.children("Tag") {
+            guard let k = t.value("Key"), let v = t.value("Value") else { throw S3Error.malformedXML }
+            tags.append([k, v])
+        }
+        o.tags = try ObjectHeaders.validateTags(tags)
+        try await store.updateObject(o)
+        return .empty(.ok)
+    }
+
+    func deleteObjectTagging(_ r: S3Request) async throws -> Response {
+        var o = try await requireObject(r)
+        o.tags = []
+        try await store.updateObject(o)
+        return .empty(.noContent)
+    }
+}

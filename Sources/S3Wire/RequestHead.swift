@@ -1,0 +1,42 @@
+/// The parts of an HTTP request that addressing and signing read, independent of any HTTP library.
+public struct RequestHead: Sendable {
+    /// `GET`, `PUT`, …
+    public var method: String
+    /// The request-target's path, still percent-encoded, exactly as sent.
+    public var rawPath: String
+    /// The raw query string after `?` (empty when none).
+    public var rawQuery: String
+    /// Header fields with lower-cased names, `host` included, in arrival order.
+    public var headers: [(String, String)]
+    /// Decoded query items (nil when the query has a malformed escape).
+    public let query: [(String, String)]?
+
+    public init(method: String, rawPath: String, rawQuery: String, headers: [(String, String)]) {
+        self.method = method
+        self.rawPath = rawPath
+        self.rawQuery = rawQuery
+        self.headers = headers.map { ($0.0.lowercased(), $0.1) }
+        self.query = URIEncoding.parseQuery(rawQuery)
+    }
+
+    /// Splits a request-target (`/path?query`) into path and query.
+    public init(method: String, target: String, headers: [(String, String)]) {
+        if let q = target.firstIndex(of: "?") {
+            self.init(method: method, rawPath: String(target[..<q]), rawQuery: String(target[target.index(after: q)...]), headers: headers)
+        } else {
+            self.init(method: method, rawPath: target, rawQuery: "", headers: headers)
+        }
+    }
+
+    /// First value of a header (name compared case-insensitively).
+    public func header(_ name: String) -> String? {
+        let n = name.lowercased()
+        return headers.first { $0.0 == n }?.1
+    }
+
+    /// First value of a query parameter.
+    public func queryValue(_ name: String) -> String? { query?.first { $0.0 == name }?.1 }
+
+    /// Whether the query has this parameter (with or without a value).
+    public func hasQuery(_ name: String) -> Bool { query?.contains { $0.0 == name } ?? false }
+}

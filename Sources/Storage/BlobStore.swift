@@ -1,0 +1,213 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Object bytes on disk. Layout under the data directory:
+///
+/// ```
+/// blobs/<first two hex digits of id>/<id>   one file per blob, never modified after it is committed
+/// tmp/<id>                                  bytes being written; renamed into blobs/ only after fsync
+/// ```
+/// A write that ends at or below `inlineLimit` bytes is kept in memory and committed inside the metadata
+/// transaction instead (one fsync for a small PUT). A crash leaves at worst files in `tmp/` or unreferenced blobs,
+/// which `ObjectStore` removes at start.
+public final class BlobStore: Sendable {
+    public let root: URL
+    let blobsDir: String
+    let tmpDir: String
+    /// Bodies up to this size are stored inline in the metadata database.
+    public let inlineLimit: Int
+
+    public init(root: URL, inlineLimit: Int = 64 * 1024) throws {
+        self.root = root
+        self.inlineLimit = inlineLimit
+        blobsDir = root.appendingPathComponent("blobs").path
+        tmpDir = root.appendingPathComponent("tmp").path
+        try FileManager.default.createDirectory(atPath: blobsDir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: tmpDir, withIntermediateDirectories: true)
+    }
+
+    /// A new random blob id.
+    static func newID() -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }.map { String(format: "%02x", $0) }.joined()
+    }
+
+    func path(of id: String) -> String { blobsDir + "/" + id.prefix(2) + "/" + id }
+
+    /// Starts writing a new blob.
+    public func makeWriter() -> BlobWriter { BlobWriter(store: self) }
+
+    /// Opens a committed file blob for reading.
+    public func open(_ ref: BlobRef) throws -> BlobFile {
+        let fd = Glibc.open(path(of: ref.id), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw StorageError.corrupt("blob \(ref.id) is missing") }
+            throw StorageError.io("open", errno)
+        }
+        return BlobFile(fd: fd, size: ref.size)
+    }
+
+    /// Removes committed file blobs (inline ones go with their rows).
+    public func remove(_ refs: [BlobRef]) {
+        for ref in refs where !ref.inline { unlink(path(of: ref.id)) }
+    }
+
+    /// Empties `tmp/` (at start, when no write is in flight).
+    func clearTemporaryFiles() {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmpDir)) ?? [] { unlink(tmpDir + "/" + name) }
+    }
+
+    /// Every committed file blob id.
+    func allFileBlobIDs() -> [String] {
+        var ids: [String] = []
+        for dir in (try? FileManager.default.contentsOfDirectory(atPath: blobsDir)) ?? [] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: blobsDir + "/" + dir)) ?? [] { ids.append(name) }
+        }
+        return ids
+    }
+
+    static func fsyncDirectory(_ path: String) {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = fsync(fd)
+            close(fd)
+        }
+    }
+}
+
+/// An open, committed blob file. Closes itself when released.
+public final class BlobFile: @unchecked Sendable {
+    let fd: Int32
+    public let size: Int64
+
+    init(fd: Int32, size: Int64) {
+        self.fd = fd
+        self.size = size
+    }
+
+    deinit { close(fd) }
+
+    /// Reads up to `length` bytes at `offset` into a new buffer; throws when the file is shorter than recorded.
+    public func read(offset: Int64, length: Int, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: length)
+        var got = 0
+        while got < length {
+            let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length - got) { ptr in
+                let r = pread(fd, ptr.baseAddress, length - got, off_t(offset) + off_t(got))
+                return r > 0 ? r : 0
+            }
+            if n == 0 {
+                if errno == EINTR { continue }
+                throw StorageError.corrupt("blob shorter than recorded")
+            }
+            got += n
+        }
+        return buffer
+    }
+}
+
+/// Writes one blob: buffers small bodies, spills larger ones to a temporary file, and commits durably.
+public final class BlobWriter: @unchecked Sendable {
+    let store: BlobStore
+    public let id = BlobStore.newID()
+    private var buffer: [UInt8] = []
+    private var fd: Int32 = -1
+    public private(set) var size: Int64 = 0
+    private var finished = false
+
+    init(store: BlobStore) { self.store = store }
+
+    deinit { discard() }
+
+    var tmpPath: String { store.tmpDir + "/" + id }
+
+    /// Appends bytes.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        size += Int64(bytes.count)
+        if fd < 0 {
+            if buffer.count + bytes.count <= store.inlineLimit {
+                buffer.append(contentsOf: bytes)
+                return
+            }
+            fd = Glibc.open(tmpPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw StorageError.io("open", errno) }
+            let pending = buffer
+            buffer = []
+            try pending.withUnsafeBytes { (p) throws in try writeAll(p) }
+        }
+        try writeAll(bytes)
+    }
+
+    /// Appends a buffer's readable bytes.
+    public func write(_ buffer: ByteBuffer) throws {
+        try buffer.withUnsafeReadableBytes { (p) throws in try write(p) }
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StorageError.io("write", errno)
+            }
+            done += n
+        }
+    }
+
+    /// Makes the bytes durable: an inline blob returns its bytes for the metadata transaction; a file blob is
+    /// fsynced and renamed into `blobs/`.
+    public func finish() async throws -> PendingBlob {
+        finished = true
+        if fd < 0 {
+            return PendingBlob(ref: BlobRef(id: id, size: size, inline: true), inlineData: buffer)
+        }
+        let fd = self.fd
+        self.fd = -1
+        let tmp = tmpPath
+        let dir = store.blobsDir + "/" + id.prefix(2)
+        let dest = store.path(of: id)
+        let result: Int32
+        do {
+            result = try await NIOThreadPool.singleton.runIfActive { () -> Int32 in
+                defer { close(fd) }
+                if fsync(fd) != 0 { return errno }
+                mkdir(dir, 0o700)
+                if rename(tmp, dest) != 0 { return errno }
+                BlobStore.fsyncDirectory(dir)
+                return 0
+            }
+        } catch {
+            unlink(tmp)
+            throw StorageError.io("fsync", EIO)
+        }
+        guard result == 0 else {
+            unlink(tmp)
+            throw StorageError.io("commit", result)
+        }
+        return PendingBlob(ref: BlobRef(id: id, size: size, inline: false), inlineData: nil)
+    }
+
+    /// Drops what was written (a failed or refused request leaves nothing behind).
+    public func discard() {
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+            unlink(tmpPath)
+        }
+        buffer = []
+    }
+}
+
+/// A blob ready to be referenced by a metadata commit.
+public struct PendingBlob: Sendable {
+    public var ref: BlobRef
+    /// The bytes of an inline blob, stored in the same transaction as the record.
+    public var inlineData: [UInt8]?
+}

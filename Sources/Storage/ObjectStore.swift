@@ -1,0 +1,416 @@
+import Foundation
+import GRDB
+import NIOCore
+
+/// Buckets, objects and multipart uploads: metadata in SQLite (WAL, synchronous=FULL), bytes in a `BlobStore`.
+///
+/// ```
+/// bucket(name PK, region, created_ms)
+/// object(bucket, key, record JSON)            PK (bucket, key); keys sort as UTF-8 bytes, as S3 lists them
+/// upload(id PK, bucket, key, initiated_ms, record JSON)
+/// part(upload_id, number, record JSON)        PK (upload_id, number)
+/// inline_blob(id PK, data BLOB)               bodies up to BlobStore.inlineLimit
+/// meta(name PK, value)                        schema version ("schema" = 1)
+/// ```
+/// A write becomes visible in one transaction, after its bytes are durable; the blobs it replaces are removed
+/// afterwards. Readers open every file of an object before sending, so a concurrent overwrite cannot tear a read.
+public final class ObjectStore: Sendable {
+    public let blobs: BlobStore
+    let db: DatabasePool
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+
+    public init(directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        blobs = try BlobStore(root: directory)
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        db = try DatabasePool(path: directory.appendingPathComponent("metadata.sqlite").path, configuration: config)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE bucket(name TEXT PRIMARY KEY NOT NULL, region TEXT NOT NULL, created_ms INTEGER NOT NULL);
+                    CREATE TABLE object(bucket TEXT NOT NULL, key TEXT NOT NULL, record BLOB NOT NULL, PRIMARY KEY(bucket, key)) WITHOUT ROWID;
+                    CREATE TABLE upload(id TEXT PRIMARY KEY NOT NULL, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated_ms INTEGER NOT NULL, record BLOB NOT NULL);
+                    CREATE INDEX upload_by_key ON upload(bucket, key, id);
+                    CREATE TABLE part(upload_id TEXT NOT NULL, number INTEGER NOT NULL, record BLOB NOT NULL, PRIMARY KEY(upload_id, number)) WITHOUT ROWID;
+                    CREATE TABLE inline_blob(id TEXT PRIMARY KEY NOT NULL, data BLOB NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE meta(name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                    INSERT INTO meta(name, value) VALUES ('schema', '1');
+                    """)
+        }
+        try migrator.migrate(db)
+        try collectGarbage()
+    }
+
+    static func encode<T: Encodable>(_ value: T) throws -> Data { try encoder.encode(value) }
+    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try JSONDecoder().decode(type, from: data) }
+
+    /// Removes temporary files and blob files that no record references (left by a crash between rename and commit).
+    func collectGarbage() throws {
+        blobs.clearTemporaryFiles()
+        let referenced: Set<String> = try db.read { db in
+            var ids = Set<String>()
+            for data in try Data.fetchAll(db, sql: "SELECT record FROM object") {
+                for p in try Self.decode(ObjectRecord.self, data).parts where !p.blob.inline { ids.insert(p.blob.id) }
+            }
+            for data in try Data.fetchAll(db, sql: "SELECT record FROM part") {
+                let p = try Self.decode(PartRecord.self, data)
+                if !p.blob.inline { ids.insert(p.blob.id) }
+            }
+            return ids
+        }
+        let orphans = blobs.allFileBlobIDs().filter { !referenced.contains($0) }
+        blobs.remove(orphans.map { BlobRef(id: $0, size: 0, inline: false) })
+    }
+
+    // MARK: Buckets
+
+    /// Creates a bucket; throws `.bucketAlreadyExists` (with the existing record available via `bucket(_:)`).
+    public func createBucket(_ record: BucketRecord) async throws {
+        try await db.write { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM bucket WHERE name = ?", arguments: [record.name]) != nil {
+                throw StorageError.bucketAlreadyExists
+            }
+            try db.execute(
+                sql: "INSERT INTO bucket(name, region, created_ms) VALUES (?, ?, ?)", arguments: [record.name, record.region, record.createdMs])
+        }
+    }
+
+    public func bucket(_ name: String) async throws -> BucketRecord? {
+        try await db.read { db in
+            try Row.fetchOne(db, sql: "SELECT name, region, created_ms FROM bucket WHERE name = ?", arguments: [name]).map {
+                BucketRecord(name: $0[0], region: $0[1], createdMs: $0[2])
+            }
+        }
+    }
+
+    public func listBuckets() async throws -> [BucketRecord] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, region, created_ms FROM bucket ORDER BY name").map {
+                BucketRecord(name: $0[0], region: $0[1], createdMs: $0[2])
+            }
+        }
+    }
+
+    /// Deletes an empty bucket (no objects, no uploads in progress are aborted with it, as S3 does).
+    public func deleteBucket(_ name: String) async throws {
+        let partBlobs: [BlobRef] = try await db.write { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM bucket WHERE name = ?", arguments: [name]) != nil else {
+                throw StorageError.noSuchBucket
+            }
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM object WHERE bucket = ? LIMIT 1", arguments: [name]) != nil {
+                throw StorageError.bucketNotEmpty
+            }
+            var refs: [BlobRef] = []
+            for id in try String.fetchAll(db, sql: "SELECT id FROM upload WHERE bucket = ?", arguments: [name]) {
+                refs += try Self.deleteUpload(db, id: id)
+            }
+            try db.execute(sql: "DELETE FROM bucket WHERE name = ?", arguments: [name])
+            return refs
+        }
+        blobs.remove(partBlobs)
+    }
+
+    // MARK: Objects
+
+    /// Makes `record` the current object at its bucket and key, replacing any previous one. The blobs it references
+    /// must be finished; inline ones are stored in the same transaction.
+    public func putObject(_ record: ObjectRecord, blobs pending: [PendingBlob]) async throws {
+        let old: [BlobRef] = try await db.write { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM bucket WHERE name = ?", arguments: [record.bucket]) != nil else {
+                throw StorageError.noSuchBucket
+            }
+            for p in pending where p.ref.inline {
+                try db.execute(sql: "INSERT INTO inline_blob(id, data) VALUES (?, ?)", arguments: [p.ref.id, Data(p.inlineData ?? [])])
+            }
+            let replaced = try Self.removeObject(db, bucket: record.bucket, key: record.key)
+            try db.execute(
+                sql: "INSERT INTO object(bucket, key, record) VALUES (?, ?, ?)", arguments: [record.bucket, record.key, try Self.encode(record)])
+            return replaced
+        }
+        blobs.remove(old)
+    }
+
+    /// Replaces the stored record of an existing object without touching its bytes (tagging, metadata changes).
+    public func updateObject(_ record: ObjectRecord) async throws {
+        try await db.write { db in
+            try db.execute(
+                sql: "UPDATE object SET record = ? WHERE bucket = ? AND key = ?", arguments: [try Self.encode(record), record.bucket, record.key])
+            if db.changesCount == 0 { throw StorageError.noSuchKey }
+        }
+    }
+
+    static func removeObject(_ db: Database, bucket: String, key: String) throws -> [BlobRef] {
+        guard let data = try Data.fetchOne(db, sql: "SELECT record FROM object WHERE bucket = ? AND key = ?", arguments: [bucket, key]) else {
+            return []
+        }
+        let old = try decode(ObjectRecord.self, data)
+        for p in old.parts where p.blob.inline { try db.execute(sql: "DELETE FROM inline_blob WHERE id = ?", arguments: [p.blob.id]) }
+        try db.execute(sql: "DELETE FROM object WHERE bucket = ? AND key = ?", arguments: [bucket, key])
+        return old.parts.map(\.blob)
+    }
+
+    public func object(bucket: String, key: String) async throws -> ObjectRecord? {
+        try await db.read { db in
+            try Data.fetchOne(db, sql: "SELECT record FROM object WHERE bucket = ? AND key = ?", arguments: [bucket, key]).map {
+                try Self.decode(ObjectRecord.self, $0)
+            }
+        }
+    }
+
+    /// Deletes an object; returns whether one existed.
+    @discardableResult
+    public func deleteObject(bucket: String, key: String) async throws -> Bool {
+        let old = try await db.write { db in try Self.removeObject(db, bucket: bucket, key: key) }
+        blobs.remove(old)
+        return !old.isEmpty
+    }
+
+    /// Opens an object for reading: the record and a source for every part, taken together so that a concurrent
+    /// overwrite cannot mix versions. Nil when there is no such object.
+    public func openObject(bucket: String, key: String) async throws -> OpenedObject? {
+        for _ in 0..<5 {
+            let found: (ObjectRecord, [String: [UInt8]])? = try await db.read { db in
+                guard let data = try Data.fetchOne(db, sql: "SELECT record FROM object WHERE bucket = ? AND key = ?", arguments: [bucket, key])
+                else { return nil }
+                let record = try Self.decode(ObjectRecord.self, data)
+                var inline: [String: [UInt8]] = [:]
+                for p in record.parts where p.blob.inline {
+                    inline[p.blob.id] = try Data.fetchOne(db, sql: "SELECT data FROM inline_blob WHERE id = ?", arguments: [p.blob.id]).map(Array.init)
+                }
+                return (record, inline)
+            }
+            guard let (record, inline) = found else { return nil }
+            do {
+                let sources = try record.parts.map { (part) throws -> BlobSource in
+                    if part.blob.inline {
+                        guard let bytes = inline[part.blob.id] else { throw StorageError.corrupt("inline blob missing") }
+                        return .memory(bytes)
+                    }
+                    return .file(try blobs.open(part.blob))
+                }
+                return OpenedObject(record: record, sources: sources)
+            } catch StorageError.corrupt {
+                continue  // replaced between the read and the open: look again
+            }
+        }
+        throw StorageError.corrupt("object bytes are missing")
+    }
+
+    /// Lists keys in UTF-8 order after `after`, under `prefix`, rolling keys up to `delimiter` into common prefixes.
+    public func list(bucket: String, prefix: String, delimiter: String?, after: String?, maxKeys: Int) async throws -> ListPage {
+        try await db.read { db in
+            var objects: [ObjectRecord] = []
+            var prefixes: [String] = []
+            var cursor = after ?? ""
+            var inclusive = false
+            if cursor < prefix {
+                cursor = prefix
+                inclusive = true
+            }
+            var last: String?
+            let delim = delimiter.flatMap { $0.isEmpty ? nil : $0 }
+            while true {
+                let sql = "SELECT key, record FROM object WHERE bucket = ? AND key \(inclusive ? ">=" : ">") ? ORDER BY key LIMIT 256"
+                let rows = try Row.fetchAll(db, sql: sql, arguments: [bucket, cursor])
+                if rows.isEmpty { return ListPage(objects: objects, commonPrefixes: prefixes, isTruncated: false, lastReturned: last) }
+                for row in rows {
+                    let key: String = row[0]
+                    if !key.hasPrefix(prefix) {
+                        if key > prefix { return ListPage(objects: objects, commonPrefixes: prefixes, isTruncated: false, lastReturned: last) }
+                        cursor = key
+                        inclusive = false
+                        continue
+                    }
+                    if objects.count + prefixes.count == maxKeys {
+                        return ListPage(objects: objects, commonPrefixes: prefixes, isTruncated: true, lastReturned: last)
+                    }
+                    if let delim, let r = key.dropFirst(prefix.count).range(of: delim) {
+                        let cp = String(key[..<r.upperBound])
+                        if prefixes.last != cp {
+                            prefixes.append(cp)
+                            last = cp
+                        }
+                        // Skip every key under this common prefix.
+                        if let next = Self.successor(of: cp) {
+                            cursor = next
+                            inclusive = true
+                        } else {
+                            cursor = key
+                            inclusive = false
+                        }
+                        break
+                    }
+                    objects.append(try Self.decode(ObjectRecord.self, row[1]))
+                    last = key
+                    cursor = key
+                    inclusive = false
+                }
+            }
+        }
+    }
+
+    /// The smallest string greater than every string that starts with `s`, when it is still valid UTF-8
+    /// (true for ASCII delimiters).
+    static func successor(of s: String) -> String? {
+        var u = Array(s.utf8)
+        while let b = u.last {
+            if b < 0x7F {
+                u[u.count - 1] = b + 1
+                return String(validating: u, as: UTF8.self)
+            }
+            u.removeLast()
+            if b < 0x80 { continue }
+            return nil
+        }
+        return nil
+    }
+
+    // MARK: Multipart uploads
+
+    public func createUpload(_ upload: UploadRecord) async throws {
+        try await db.write { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM bucket WHERE name = ?", arguments: [upload.bucket]) != nil else {
+                throw StorageError.noSuchBucket
+            }
+            try db.execute(
+                sql: "INSERT INTO upload(id, bucket, key, initiated_ms, record) VALUES (?, ?, ?, ?, ?)",
+                arguments: [upload.id, upload.bucket, upload.key, upload.initiatedMs, try Self.encode(upload)])
+        }
+    }
+
+    public func upload(id: String) async throws -> UploadRecord? {
+        try await db.read { db in
+            try Data.fetchOne(db, sql: "SELECT record FROM upload WHERE id = ?", arguments: [id]).map { try Self.decode(UploadRecord.self, $0) }
+        }
+    }
+
+    /// Stores a part, replacing one with the same number.
+    public func putPart(uploadID: String, _ part: PartRecord, blob: PendingBlob) async throws {
+        let old: [BlobRef] = try await db.write { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM upload WHERE id = ?", arguments: [uploadID]) != nil else {
+                throw StorageError.noSuchUpload
+            }
+            var replaced: [BlobRef] = []
+            if let data = try Data.fetchOne(db, sql: "SELECT record FROM part WHERE upload_id = ? AND number = ?", arguments: [uploadID, part.number]) {
+                let prev = try Self.decode(PartRecord.self, data)
+                if prev.blob.inline { try db.execute(sql: "DELETE FROM inline_blob WHERE id = ?", arguments: [prev.blob.id]) }
+                replaced.append(prev.blob)
+            }
+            if blob.ref.inline {
+                try db.execute(sql: "INSERT INTO inline_blob(id, data) VALUES (?, ?)", arguments: [blob.ref.id, Data(blob.inlineData ?? [])])
+            }
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO part(upload_id, number, record) VALUES (?, ?, ?)",
+                arguments: [uploadID, part.number, try Self.encode(part)])
+            return replaced
+        }
+        blobs.remove(old)
+    }
+
+    /// Parts of an upload in number order, starting after `after`.
+    public func parts(uploadID: String, after: Int = 0, limit: Int = 10_000) async throws -> [PartRecord] {
+        try await db.read { db in
+            try Data.fetchAll(
+                db, sql: "SELECT record FROM part WHERE upload_id = ? AND number > ? ORDER BY number LIMIT ?",
+                arguments: [uploadID, after, limit]
+            ).map { try Self.decode(PartRecord.self, $0) }
+        }
+    }
+
+    /// Turns an upload into the object `record` (whose parts are the chosen uploaded parts), in one transaction;
+    /// parts not used and the replaced object's bytes are removed.
+    public func completeUpload(id: String, record: ObjectRecord) async throws {
+        let garbage: [BlobRef] = try await db.write { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM upload WHERE id = ?", arguments: [id]) != nil else {
+                throw StorageError.noSuchUpload
+            }
+            let used = Set(record.parts.map(\.blob.id))
+            var garbage = try Self.removeObject(db, bucket: record.bucket, key: record.key)
+            for data in try Data.fetchAll(db, sql: "SELECT record FROM part WHERE upload_id = ?", arguments: [id]) {
+                let p = try Self.decode(PartRecord.self, data)
+                if !used.contains(p.blob.id) {
+                    if p.blob.inline { try db.execute(sql: "DELETE FROM inline_blob WHERE id = ?", arguments: [p.blob.id]) }
+                    garbage.append(p.blob)
+                }
+            }
+            try db.execute(sql: "DELETE FROM part WHERE upload_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM upload WHERE id = ?", arguments: [id])
+            try db.execute(
+                sql: "INSERT INTO object(bucket, key, record) VALUES (?, ?, ?)", arguments: [record.bucket, record.key, try Self.encode(record)])
+            return garbage
+        }
+        blobs.remove(garbage)
+    }
+
+    public func abortUpload(id: String) async throws {
+        let garbage: [BlobRef] = try await db.write { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM upload WHERE id = ?", arguments: [id]) != nil else {
+                throw StorageError.noSuchUpload
+            }
+            return try Self.deleteUpload(db, id: id)
+        }
+        blobs.remove(garbage)
+    }
+
+    static func deleteUpload(_ db: Database, id: String) throws -> [BlobRef] {
+        var refs: [BlobRef] = []
+        for data in try Data.fetchAll(db, sql: "SELECT record FROM part WHERE upload_id = ?", arguments: [id]) {
+            let p = try decode(PartRecord.self, data)
+            if p.blob.inline { try db.execute(sql: "DELETE FROM inline_blob WHERE id = ?", arguments: [p.blob.id]) }
+            refs.append(p.blob)
+        }
+        try db.execute(sql: "DELETE FROM part WHERE upload_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM upload WHERE id = ?", arguments: [id])
+        return refs
+    }
+
+    /// Uploads in progress in a bucket, ordered by key then upload id, after the given markers.
+    public func listUploads(bucket: String, prefix: String, keyMarker: String?, uploadIDMarker: String?, limit: Int) async throws
+        -> [UploadRecord]
+    {
+        try await db.read { db in
+            let all = try Data.fetchAll(db, sql: "SELECT record FROM upload WHERE bucket = ? ORDER BY key, id", arguments: [bucket])
+                .map { try Self.decode(UploadRecord.self, $0) }
+            return Array(
+                all.filter { u in
+                    guard u.key.hasPrefix(prefix) else { return false }
+                    guard let keyMarker else { return true }
+                    if let uploadIDMarker, u.key == keyMarker { return u.id > uploadIDMarker }
+                    return u.key > keyMarker
+                }.prefix(limit))
+        }
+    }
+
+    /// Removes every bucket, object and upload (the admin reset for test isolation).
+    public func reset() async throws {
+        let refs: [BlobRef] = try await db.write { db in
+            var refs: [BlobRef] = []
+            for data in try Data.fetchAll(db, sql: "SELECT record FROM object") { refs += try Self.decode(ObjectRecord.self, data).parts.map(\.blob) }
+            for data in try Data.fetchAll(db, sql: "SELECT record FROM part") { refs.append(try Self.decode(PartRecord.self, data).blob) }
+            for table in ["object", "part", "upload", "inline_blob", "bucket"] { try db.execute(sql: "DELETE FROM \(table)") }
+            return refs
+        }
+        blobs.remove(refs)
+    }
+}
+
+/// Where a part's bytes come from when reading.
+public enum BlobSource: Sendable {
+    case file(BlobFile)
+    case memory([UInt8])
+}
+
+/// An object opened for reading.
+public struct OpenedObject: Sendable {
+    public var record: ObjectRecord
+    /// One source per part, in order.
+    public var sources: [BlobSource]
+}

@@ -1,0 +1,3 @@
+import Testing
+@testable import S3Wire
+@Test func placeholder() {}
