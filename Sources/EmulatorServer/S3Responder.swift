@@ -40,8 +40,6 @@ struct S3Responder: HTTPResponder {
                 let address = S3Address.resolve(host: head.header("host"), rawPath: head.rawPath)
                 let e = service.s3Error(for: error, request: (address?.bucket, address?.key))
                 response = errorResponse(e, requestID: requestID, isHead: head.method == "HEAD")
-                // Drain what is left of the body so the connection stays usable.
-                _ = try? await request.body.reduce(0) { $0 + $1.readableBytes }
             }
         }
         response.headers.add("x-amz-request-id", requestID)

@@ -50,7 +50,7 @@ final class S3Service: Sendable {
         }
         var operation = try S3Operation.route(head, address: address)
         if operation == .postObject {
-            throw S3Error.notImplemented("POST Object (browser-form upload) is not implemented yet")
+            return try await postObject(request, head: head, address: address, isTLS: isTLS)
         }
         let auth = try authenticator.authenticate(head, virtualHostBucket: address.virtualHosted ? address.bucket : nil)
         if auth.accessKey == nil && !configuration.allowAnonymous { throw S3Error.accessDenied }

@@ -237,3 +237,45 @@ extension S3Error {
         return e
     }
 }
+
+extension SigV4Authenticator {
+    /// Verifies the signature of a browser-form POST (`policy` signed with SigV4 or the legacy V2 scheme).
+    /// `fields` have lower-cased names. Returns the access key, or nil when the form is unsigned.
+    public func authenticatePostForm(_ fields: [String: String]) throws(S3Error) -> String? {
+        guard let policy = fields["policy"] else {
+            if fields["x-amz-signature"] != nil || fields["signature"] != nil {
+                throw S3Error.invalidArgument("Bucket POST must contain a field named 'policy'.  If it is specified, please check the order of the fields.", name: "policy")
+            }
+            return nil
+        }
+        if let signature = fields["x-amz-signature"] {
+            guard fields["x-amz-algorithm"] == SigV4.algorithm else {
+                throw S3Error.invalidArgument("POST requires exactly one of the following sets of authentication fields: x-amz-algorithm, x-amz-credential, x-amz-date and x-amz-signature", name: "x-amz-algorithm")
+            }
+            guard let credentialText = fields["x-amz-credential"] else {
+                throw S3Error.invalidArgument("Bucket POST must contain a field named 'x-amz-credential'.  If it is specified, please check the order of the fields.", name: "x-amz-credential")
+            }
+            let credential = try parseCredential(credentialText) { S3Error.invalidArgument($0, name: "x-amz-credential", value: credentialText) }
+            guard let secret = secretForAccessKey(credential.accessKey) else { throw S3Error.invalidAccessKeyID.with(("AWSAccessKeyId", credential.accessKey)) }
+            let key = SigV4.signingKey(secret: secret, date: credential.date, region: credential.region, service: service)
+            guard SigV4.constantTimeEquals(SigV4.sign(policy, key: key), signature) else {
+                throw S3Error(
+                    status: 403, code: "SignatureDoesNotMatch",
+                    message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+                    fields: [("AWSAccessKeyId", credential.accessKey), ("StringToSign", policy), ("SignatureProvided", signature)])
+            }
+            return credential.accessKey
+        }
+        guard let accessKey = fields["awsaccesskeyid"], let signature = fields["signature"] else {
+            throw S3Error.invalidArgument("Bucket POST must contain a field named 'x-amz-signature'.  If it is specified, please check the order of the fields.", name: "x-amz-signature")
+        }
+        guard let secret = secretForAccessKey(accessKey) else { throw S3Error.invalidAccessKeyID.with(("AWSAccessKeyId", accessKey)) }
+        guard SigV4.constantTimeEquals(SigV2Authenticator.sign(policy, secret: secret), signature) else {
+            throw S3Error(
+                status: 403, code: "SignatureDoesNotMatch",
+                message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+                fields: [("AWSAccessKeyId", accessKey), ("StringToSign", policy), ("SignatureProvided", signature)])
+        }
+        return accessKey
+    }
+}
