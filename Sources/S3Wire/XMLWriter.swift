@@ -28,10 +28,10 @@ public struct XMLWriter: Sendable {
         if let text { element(name, text) }
     }
 
-    /// Escapes text content for XML.
+    /// Escapes text content for XML as S3 does (`&`, `<`, `>`, `"` and control characters; not `'`).
     public static func escape(_ text: String) -> String {
         var needs = false
-        for u in text.utf8 where u == UInt8(ascii: "&") || u == UInt8(ascii: "<") || u == UInt8(ascii: ">") || u == UInt8(ascii: "\"") || u == UInt8(ascii: "'") || u < 0x20 {
+        for u in text.utf8 where u == UInt8(ascii: "&") || u == UInt8(ascii: "<") || u == UInt8(ascii: ">") || u == UInt8(ascii: "\"") || u < 0x20 {
             needs = true
             break
         }
@@ -44,7 +44,6 @@ public struct XMLWriter: Sendable {
             case "<": r += "&lt;"
             case ">": r += "&gt;"
             case "\"": r += "&quot;"
-            case "'": r += "&apos;"
             case "\n": r += "&#xA;"
             case "\r": r += "&#xD;"
             case "\t": r += "&#x9;"

@@ -17,6 +17,7 @@ import NIOCore
 public final class ObjectStore: Sendable {
     public let blobs: BlobStore
     let db: DatabasePool
+    let writer: GroupCommitWriter
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
@@ -46,6 +47,7 @@ public final class ObjectStore: Sendable {
                     """)
         }
         try migrator.migrate(db)
+        writer = GroupCommitWriter(db: db)
         try collectGarbage()
     }
 
@@ -74,7 +76,7 @@ public final class ObjectStore: Sendable {
 
     /// Creates a bucket; throws `.bucketAlreadyExists` (with the existing record available via `bucket(_:)`).
     public func createBucket(_ record: BucketRecord) async throws {
-        try await db.write { db in
+        try await writer.write { db in
             if try Row.fetchOne(db, sql: "SELECT 1 FROM bucket WHERE name = ?", arguments: [record.name]) != nil {
                 throw StorageError.bucketAlreadyExists
             }
@@ -101,7 +103,7 @@ public final class ObjectStore: Sendable {
 
     /// Deletes an empty bucket (no objects, no uploads in progress are aborted with it, as S3 does).
     public func deleteBucket(_ name: String) async throws {
-        let partBlobs: [BlobRef] = try await db.write { db in
+        let partBlobs: [BlobRef] = try await writer.write { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM bucket WHERE name = ?", arguments: [name]) != nil else {
                 throw StorageError.noSuchBucket
             }
@@ -123,7 +125,7 @@ public final class ObjectStore: Sendable {
     /// Makes `record` the current object at its bucket and key, replacing any previous one. The blobs it references
     /// must be finished; inline ones are stored in the same transaction.
     public func putObject(_ record: ObjectRecord, blobs pending: [PendingBlob]) async throws {
-        let old: [BlobRef] = try await db.write { db in
+        let old: [BlobRef] = try await writer.write { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM bucket WHERE name = ?", arguments: [record.bucket]) != nil else {
                 throw StorageError.noSuchBucket
             }
@@ -140,7 +142,7 @@ public final class ObjectStore: Sendable {
 
     /// Replaces the stored record of an existing object without touching its bytes (tagging, metadata changes).
     public func updateObject(_ record: ObjectRecord) async throws {
-        try await db.write { db in
+        try await writer.write { db in
             try db.execute(
                 sql: "UPDATE object SET record = ? WHERE bucket = ? AND key = ?", arguments: [try Self.encode(record), record.bucket, record.key])
             if db.changesCount == 0 { throw StorageError.noSuchKey }
@@ -168,7 +170,7 @@ public final class ObjectStore: Sendable {
     /// Deletes an object; returns whether one existed.
     @discardableResult
     public func deleteObject(bucket: String, key: String) async throws -> Bool {
-        let old = try await db.write { db in try Self.removeObject(db, bucket: bucket, key: key) }
+        let old = try await writer.write { db in try Self.removeObject(db, bucket: bucket, key: key) }
         blobs.remove(old)
         return !old.isEmpty
     }
@@ -276,7 +278,7 @@ public final class ObjectStore: Sendable {
     // MARK: Multipart uploads
 
     public func createUpload(_ upload: UploadRecord) async throws {
-        try await db.write { db in
+        try await writer.write { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM bucket WHERE name = ?", arguments: [upload.bucket]) != nil else {
                 throw StorageError.noSuchBucket
             }
@@ -294,7 +296,7 @@ public final class ObjectStore: Sendable {
 
     /// Stores a part, replacing one with the same number.
     public func putPart(uploadID: String, _ part: PartRecord, blob: PendingBlob) async throws {
-        let old: [BlobRef] = try await db.write { db in
+        let old: [BlobRef] = try await writer.write { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM upload WHERE id = ?", arguments: [uploadID]) != nil else {
                 throw StorageError.noSuchUpload
             }
@@ -328,7 +330,7 @@ public final class ObjectStore: Sendable {
     /// Turns an upload into the object `record` (whose parts are the chosen uploaded parts), in one transaction;
     /// parts not used and the replaced object's bytes are removed.
     public func completeUpload(id: String, record: ObjectRecord) async throws {
-        let garbage: [BlobRef] = try await db.write { db in
+        let garbage: [BlobRef] = try await writer.write { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM upload WHERE id = ?", arguments: [id]) != nil else {
                 throw StorageError.noSuchUpload
             }
@@ -351,7 +353,7 @@ public final class ObjectStore: Sendable {
     }
 
     public func abortUpload(id: String) async throws {
-        let garbage: [BlobRef] = try await db.write { db in
+        let garbage: [BlobRef] = try await writer.write { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM upload WHERE id = ?", arguments: [id]) != nil else {
                 throw StorageError.noSuchUpload
             }
@@ -391,7 +393,7 @@ public final class ObjectStore: Sendable {
 
     /// Removes every bucket, object and upload (the admin reset for test isolation).
     public func reset() async throws {
-        let refs: [BlobRef] = try await db.write { db in
+        let refs: [BlobRef] = try await writer.write { db in
             var refs: [BlobRef] = []
             for data in try Data.fetchAll(db, sql: "SELECT record FROM object") { refs += try Self.decode(ObjectRecord.self, data).parts.map(\.blob) }
             for data in try Data.fetchAll(db, sql: "SELECT record FROM part") { refs.append(try Self.decode(PartRecord.self, data).blob) }
