@@ -26,6 +26,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CChecksum", linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "CFileSync"),
         .target(
             name: "S3Wire",
             dependencies: [
@@ -37,6 +38,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
+                "CFileSync",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

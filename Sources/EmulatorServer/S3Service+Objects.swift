@@ -205,6 +205,9 @@ extension S3Service {
 
     func deleteObjects(_ r: S3Request) async throws -> Response {
         _ = try await requireBucket(r.bucket)
+        let integrity = r.header("content-md5") != nil || r.header("x-amz-trailer") != nil
+            || r.head.headers.contains { $0.0.hasPrefix("x-amz-checksum-") && $0.0 != "x-amz-checksum-mode" }
+        guard integrity else { throw S3Error.invalidRequest("Missing required header for this request: Content-MD5") }
         let doc = try await xmlBody(r)
         guard doc.name == "Delete" else { throw S3Error.malformedXML }
         let objects = doc.children("Object")

@@ -48,13 +48,12 @@ final class S3Service: Sendable {
         else {
             throw S3Error.invalidArgument("Invalid URI encoding")
         }
-        var operation = try S3Operation.route(head, address: address)
+        let operation = try S3Operation.route(head, address: address)
         if operation == .postObject {
             return try await postObject(request, head: head, address: address, isTLS: isTLS)
         }
         let auth = try authenticator.authenticate(head, virtualHostBucket: address.virtualHosted ? address.bucket : nil)
         if auth.accessKey == nil && !configuration.allowAnonymous { throw S3Error.accessDenied }
-        if operation == .headObject && address.key == nil { operation = .headBucket }
         let r = S3Request(
             head: head, address: address, operation: operation, auth: auth, isTLS: isTLS, requestID: requestID, body: request.body)
         switch operation {

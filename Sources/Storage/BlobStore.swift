@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CFileSync
 import Foundation
 import NIOCore
 import NIOPosix
@@ -149,7 +150,21 @@ public final class BlobWriter: @unchecked Sendable {
         try buffer.withUnsafeReadableBytes { (p) throws in try write(p) }
     }
 
+    /// Bytes written to the file that writeback has not been asked to start for yet.
+    private var unflushed: Int64 = 0
+    private var flushedUpTo: Int64 = 0
+    static let writebackStep: Int64 = 8 * 1024 * 1024
+
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        defer {
+            // Start writeback as data arrives, so the final fsync of a large blob has little left to do.
+            unflushed += Int64(bytes.count)
+            if unflushed >= Self.writebackStep {
+                _ = s3emu_start_writeback(fd, flushedUpTo, unflushed)
+                flushedUpTo += unflushed
+                unflushed = 0
+            }
+        }
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)

@@ -231,11 +231,12 @@ public final class ObjectStore: Sendable {
                         inclusive = false
                         continue
                     }
-                    if objects.count + prefixes.count == maxKeys {
+                    var commonPrefix: String?
+                    if let delim, let r = key.dropFirst(prefix.count).range(of: delim) { commonPrefix = String(key[..<r.upperBound]) }
+                    if commonPrefix == nil || commonPrefix != prefixes.last, objects.count + prefixes.count == maxKeys {
                         return ListPage(objects: objects, commonPrefixes: prefixes, isTruncated: true, lastReturned: last)
                     }
-                    if let delim, let r = key.dropFirst(prefix.count).range(of: delim) {
-                        let cp = String(key[..<r.upperBound])
+                    if let cp = commonPrefix {
                         if prefixes.last != cp {
                             prefixes.append(cp)
                             last = cp
