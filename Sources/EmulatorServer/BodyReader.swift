@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Crypto
 import HummingbirdCore
 import NIOCore
@@ -86,35 +87,41 @@ struct BodyReader {
     private func readLoop(
         _ body: RequestBody, decoder: inout AWSChunkedDecoder?, declared: Int64?, maxSize: Int64, sink: (ByteBuffer) throws -> Void
     ) async throws -> BodyDigest {
-        var md5 = Insecure.MD5()
-        var sha: SHA256? = nil
-        if case .sha256 = auth.payload { sha = SHA256() }
+        var digests = PayloadDigests(sha256: { if case .sha256 = auth.payload { return true } else { return false } }())
+        // Large bodies hash MD5/SHA-256 on a second task, overlapping with the network and the disk.
+        let offload = (declared ?? Int64.max) >= PayloadDigests.offloadThreshold ? OffloadedDigests(digests) : nil
         var checksum = checksumAlgorithm.map(ChecksumHasher.init)
         var size: Int64 = 0
-        func take(_ buf: ByteBuffer) throws {
+        func take(_ buf: ByteBuffer) async throws {
             size += Int64(buf.readableBytes)
             if size > maxSize { throw S3Error.entityTooLarge(size: size, maximum: maxSize) }
             buf.withUnsafeReadableBytes { p in
-                md5.update(bufferPointer: p)
-                sha?.update(bufferPointer: p)
+                if offload == nil { digests.update(p) }
                 checksum?.update(p)
             }
             try sink(buf)
+            await offload?.add(buf)
         }
-        for try await buffer in body {
-            if decoder != nil {
-                for piece in try decoder!.decode(buffer) { try take(piece) }
-            } else {
-                try take(buffer)
+        do {
+            for try await buffer in body {
+                if decoder != nil {
+                    for piece in try decoder!.decode(buffer) { try await take(piece) }
+                } else {
+                    try await take(buffer)
+                }
             }
+        } catch {
+            offload?.cancel()
+            throw error
         }
+        if let offload { digests = await offload.finish() }
         if let decoder { try decoder.finish() }
         if let declared, declared != size { throw S3Error.incompleteBody }
-        if case .sha256(let expected) = auth.payload, let sha {
+        if case .sha256(let expected) = auth.payload, let sha = digests.sha256 {
             let got = sha.finalize().hexString
             guard got == expected else { throw S3Error.contentSHA256Mismatch(client: expected, computed: got) }
         }
-        let md5Value = Array(md5.finalize())
+        let md5Value = Array(digests.md5.finalize())
         if let contentMD5, contentMD5 != md5Value { throw S3Error.badDigest }
         var result = BodyDigest(size: size, md5: md5Value, checksum: nil)
         if let checksum {
@@ -136,5 +143,64 @@ struct BodyReader {
         var bytes: [UInt8] = []
         _ = try await read(body, maxSize: Int64(limit)) { buf in bytes.append(contentsOf: buf.readableBytesView) }
         return bytes
+    }
+}
+
+/// MD5 (for the ETag) and, when the signature covers the payload, SHA-256.
+struct PayloadDigests: Sendable {
+    /// Bodies at least this large (or of unknown length) are hashed on a second task.
+    static let offloadThreshold: Int64 = 1024 * 1024
+    var md5 = Insecure.MD5()
+    var sha256: SHA256?
+
+    init(sha256: Bool) { self.sha256 = sha256 ? SHA256() : nil }
+
+    mutating func update(_ p: UnsafeRawBufferPointer) {
+        md5.update(bufferPointer: p)
+        sha256?.update(bufferPointer: p)
+    }
+}
+
+/// Runs `PayloadDigests` on its own task, fed in batches of about 1 MiB through a channel that suspends the reader
+/// while the hasher is behind, so memory stays bounded.
+final class OffloadedDigests: @unchecked Sendable {
+    private let channel = AsyncChannel<[ByteBuffer]>()
+    private let task: Task<PayloadDigests, Never>
+    private var batch: [ByteBuffer] = []
+    private var batchBytes = 0
+    static let batchLimit = 1024 * 1024
+
+    init(_ initial: PayloadDigests) {
+        let channel = self.channel
+        task = Task {
+            var d = initial
+            for await buffers in channel {
+                for b in buffers { b.withUnsafeReadableBytes { d.update($0) } }
+            }
+            return d
+        }
+    }
+
+    func add(_ buffer: ByteBuffer) async {
+        batch.append(buffer)
+        batchBytes += buffer.readableBytes
+        if batchBytes >= Self.batchLimit {
+            let full = batch
+            batch = []
+            batchBytes = 0
+            await channel.send(full)
+        }
+    }
+
+    func finish() async -> PayloadDigests {
+        if !batch.isEmpty { await channel.send(batch) }
+        batch = []
+        channel.finish()
+        return await task.value
+    }
+
+    func cancel() {
+        channel.finish()
+        task.cancel()
     }
 }
