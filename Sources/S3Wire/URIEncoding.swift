@@ -93,7 +93,8 @@ extension Array where Element == UInt8 {
     /// Parses lower- or upper-case hex; nil when the text is not whole bytes of hex.
     public init?(hex: String) {
         let u = Array(hex.utf8)
-        guard u.count % 2 == 0 else { return nil }
+        guard u.count % 2 == 0, u.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) || ($0 >= 0x61 && $0 <= 0x66) })
+        else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(u.count / 2)
         var i = 0

@@ -208,35 +208,51 @@ public final class ObjectStore: Sendable {
 
     /// Lists keys in UTF-8 order after `after`, under `prefix`, rolling keys up to `delimiter` into common prefixes.
     public func list(bucket: String, prefix: String, delimiter: String?, after: String?, maxKeys: Int) async throws -> ListPage {
-        try await db.read { db in
+        let prefixBytes = Array(prefix.utf8)
+        let delimBytes = delimiter.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
+        // Keys compare as UTF-8 bytes, as S3 (and SQLite's BINARY collation) order them.
+        @Sendable func commonPrefix(of key: String) -> String? {
+            guard let delimBytes else { return nil }
+            let k = Array(key.utf8)
+            guard k.starts(with: prefixBytes) else { return nil }
+            var i = prefixBytes.count
+            while i + delimBytes.count <= k.count {
+                if k[i..<(i + delimBytes.count)].elementsEqual(delimBytes) {
+                    return String(decoding: k[..<(i + delimBytes.count)], as: UTF8.self)
+                }
+                i += 1
+            }
+            return nil
+        }
+        return try await db.read { db in
             var objects: [ObjectRecord] = []
             var prefixes: [String] = []
             var cursor = after ?? ""
             var inclusive = false
-            if cursor < prefix {
+            if cursor.utf8.lexicographicallyPrecedes(prefixBytes) {
                 cursor = prefix
+                inclusive = true
+            } else if let after, commonPrefix(of: after) == after, let next = Self.successor(of: after) {
+                // Resuming after a common prefix skips every key under it.
+                cursor = next
                 inclusive = true
             }
             var last: String?
-            let delim = delimiter.flatMap { $0.isEmpty ? nil : $0 }
             while true {
                 let sql = "SELECT key, record FROM object WHERE bucket = ? AND key \(inclusive ? ">=" : ">") ? ORDER BY key LIMIT 256"
                 let rows = try Row.fetchAll(db, sql: sql, arguments: [bucket, cursor])
                 if rows.isEmpty { return ListPage(objects: objects, commonPrefixes: prefixes, isTruncated: false, lastReturned: last) }
                 for row in rows {
                     let key: String = row[0]
-                    if !key.hasPrefix(prefix) {
-                        if key > prefix { return ListPage(objects: objects, commonPrefixes: prefixes, isTruncated: false, lastReturned: last) }
-                        cursor = key
-                        inclusive = false
-                        continue
+                    guard key.utf8.starts(with: prefixBytes) else {
+                        // Past every key under the prefix.
+                        return ListPage(objects: objects, commonPrefixes: prefixes, isTruncated: false, lastReturned: last)
                     }
-                    var commonPrefix: String?
-                    if let delim, let r = key.dropFirst(prefix.count).range(of: delim) { commonPrefix = String(key[..<r.upperBound]) }
-                    if commonPrefix == nil || commonPrefix != prefixes.last, objects.count + prefixes.count == maxKeys {
+                    let cp = commonPrefix(of: key)
+                    if cp == nil || cp != prefixes.last, objects.count + prefixes.count == maxKeys {
                         return ListPage(objects: objects, commonPrefixes: prefixes, isTruncated: true, lastReturned: last)
                     }
-                    if let cp = commonPrefix {
+                    if let cp {
                         if prefixes.last != cp {
                             prefixes.append(cp)
                             last = cp
