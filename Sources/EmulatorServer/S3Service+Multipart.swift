@@ -227,26 +227,47 @@ extension S3Service {
         _ = try await requireBucket(r.bucket)
         let maxUploads = try limit(r, "max-uploads")
         let prefix = r.query("prefix") ?? ""
+        let delimiter = r.query("delimiter").flatMap { $0.isEmpty ? nil : $0 }
         let keyMarker = r.query("key-marker")
         let idMarker = r.query("upload-id-marker")
-        let uploads = try await store.listUploads(
-            bucket: r.bucket, prefix: prefix, keyMarker: keyMarker, uploadIDMarker: idMarker, limit: maxUploads + 1)
-        let page = uploads.prefix(maxUploads)
+        let url = try encodingType(r)
+        let enc: (String) -> String = { url ? URIEncoding.encode($0, keepSlash: true) : $0 }
+        let candidates = try await store.listUploads(
+            bucket: r.bucket, prefix: prefix, keyMarker: keyMarker, uploadIDMarker: idMarker, limit: 100_000)
+        // Roll keys up to the delimiter into common prefixes; both count toward max-uploads.
+        var uploads: [UploadRecord] = []
+        var prefixes: [String] = []
+        var truncated = false
+        for u in candidates {
+            var cp: String?
+            if let delimiter, let range = u.key.dropFirst(prefix.count).range(of: delimiter) { cp = String(u.key[..<range.upperBound]) }
+            if let cp, cp == prefixes.last { continue }
+            if uploads.count + prefixes.count == maxUploads {
+                truncated = true
+                break
+            }
+            if let cp, keyMarker.map({ cp > $0 }) ?? true { prefixes.append(cp) } else if cp == nil { uploads.append(u) }
+        }
         var w = XMLWriter()
         w.open("ListMultipartUploadsResult", namespace: true)
         w.element("Bucket", r.bucket)
-        w.element("KeyMarker", keyMarker ?? "")
+        w.element("KeyMarker", enc(keyMarker ?? ""))
         w.element("UploadIdMarker", idMarker ?? "")
-        if uploads.count > maxUploads, let last = page.last {
-            w.element("NextKeyMarker", last.key)
-            w.element("NextUploadIdMarker", last.id)
+        if truncated {
+            if let lastPrefix = prefixes.last, lastPrefix > (uploads.last?.key ?? "") {
+                w.element("NextKeyMarker", enc(lastPrefix))
+            } else if let last = uploads.last {
+                w.element("NextKeyMarker", enc(last.key))
+                w.element("NextUploadIdMarker", last.id)
+            }
         }
-        w.element("Prefix", prefix)
+        if let delimiter { w.element("Delimiter", enc(delimiter)) }
+        w.element("Prefix", enc(prefix))
         w.element("MaxUploads", String(maxUploads))
-        w.element("IsTruncated", uploads.count > maxUploads ? "true" : "false")
-        for u in page {
+        w.element("IsTruncated", truncated ? "true" : "false")
+        for u in uploads {
             w.open("Upload")
-            w.element("Key", u.key)
+            w.element("Key", enc(u.key))
             w.element("UploadId", u.id)
             writeOwner(&w, element: "Initiator")
             writeOwner(&w)
@@ -254,6 +275,12 @@ extension S3Service {
             w.element("Initiated", HTTPDate.iso8601(milliseconds: u.initiatedMs))
             w.close("Upload")
         }
+        for p in prefixes {
+            w.open("CommonPrefixes")
+            w.element("Prefix", enc(p))
+            w.close("CommonPrefixes")
+        }
+        if url { w.element("EncodingType", "url") }
         w.close("ListMultipartUploadsResult")
         return .xml(w.document)
     }

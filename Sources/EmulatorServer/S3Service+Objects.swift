@@ -379,7 +379,7 @@ extension S3Service {
             let parts = o.parts.filter { $0.number > marker }
             let page = parts.prefix(maxParts)
             w.open("ObjectParts")
-            w.element("TotalPartsCount", String(o.parts.count))
+            w.element("PartsCount", String(o.parts.count))
             w.element("PartNumberMarker", String(marker))
             w.element("NextPartNumberMarker", String(page.last?.number ?? marker))
             w.element("MaxParts", String(maxParts))

@@ -19,6 +19,28 @@ struct SigV2Authenticator {
         "versioning", "versions", "website", "encryption", "object-lock", "attributes", "legal-hold", "retention",
     ]
 
+    /// The strings to sign that S3 accepts for this request: a bucket-level resource signs as `/bucket` or
+    /// `/bucket/` (botocore sends the latter, other clients the former).
+    static func stringsToSign(_ head: RequestHead, dateLine: String, bucket: String?) -> [String] {
+        var texts = [stringToSign(head, dateLine: dateLine, bucket: bucket)]
+        let path = head.rawPath
+        if bucket == nil, path.count > 1, path.dropFirst().firstIndex(of: "/") == nil {
+            var alt = head
+            alt.rawPath = path + "/"
+            texts.append(stringToSign(alt, dateLine: dateLine, bucket: bucket))
+        } else if bucket == nil, path.count > 2, path.hasSuffix("/"), path.dropFirst().dropLast().firstIndex(of: "/") == nil {
+            var alt = head
+            alt.rawPath = String(path.dropLast())
+            texts.append(stringToSign(alt, dateLine: dateLine, bucket: bucket))
+        }
+        return texts
+    }
+
+    /// Whether `signature` matches one of the accepted strings to sign.
+    static func verify(_ texts: [String], secret: String, signature: String) -> Bool {
+        texts.contains { SigV4.constantTimeEquals(sign($0, secret: secret), signature) }
+    }
+
     static func stringToSign(_ head: RequestHead, dateLine: String, bucket: String?) -> String {
         var amz: [String: [String]] = [:]
         for (name, value) in head.headers where name.hasPrefix("x-amz-") {
@@ -58,8 +80,9 @@ struct SigV2Authenticator {
             throw S3Error.requestTimeTooSkewed(requestTime: dateText, serverTime: HTTPDate.iso8601(milliseconds: serverTime * 1000))
         }
         let dateLine = head.header("x-amz-date") != nil ? "" : dateText
-        let text = Self.stringToSign(head, dateLine: dateLine, bucket: bucket)
-        guard SigV4.constantTimeEquals(Self.sign(text, secret: secret), signature) else {
+        let texts = Self.stringsToSign(head, dateLine: dateLine, bucket: bucket)
+        let text = texts[0]
+        guard Self.verify(texts, secret: secret, signature: signature) else {
             throw S3Error(
                 status: 403, code: "SignatureDoesNotMatch",
                 message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
@@ -81,8 +104,9 @@ struct SigV2Authenticator {
                 "Request has expired",
                 fields: [("Expires", HTTPDate.iso8601(milliseconds: expires * 1000)), ("ServerTime", HTTPDate.iso8601(milliseconds: serverTime * 1000))])
         }
-        let text = Self.stringToSign(head, dateLine: expiresText, bucket: bucket)
-        guard SigV4.constantTimeEquals(Self.sign(text, secret: secret), signature) else {
+        let texts = Self.stringsToSign(head, dateLine: expiresText, bucket: bucket)
+        let text = texts[0]
+        guard Self.verify(texts, secret: secret, signature: signature) else {
             throw S3Error(
                 status: 403, code: "SignatureDoesNotMatch",
                 message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",

@@ -1,0 +1,122 @@
+"""pytest fixtures for the s3emu end-to-end suite.
+
+One ``s3emu serve`` process is started per session (temporary data dir, port 0
+for both listeners). Most tests take the ``ep`` fixture, which is parametrized
+over the HTTP and HTTPS listeners.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from helpers import Endpoint, Server, random_bytes  # noqa: E402
+
+SCHEMES = ["http", "https"]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Server:
+    base = tmp_path_factory.mktemp("s3emu-session")
+    srv = Server(base / "data", base / "server.log")
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(autouse=True)
+def _server_survives(request):
+    """Fail the test during which the shared server died, then restart it.
+
+    Without this a single server crash would turn every later test into an
+    error; with it the crash is pinned on the request that caused it.
+    """
+    yield
+    if "server" not in request.fixturenames:
+        return
+    srv = request.getfixturevalue("server")
+    if srv.proc is not None and srv.proc.poll() is None:
+        return
+    rc = srv.proc.returncode if srv.proc is not None else None
+    tail = srv.crash_summary()
+    srv.stop()
+    srv.start()
+    pytest.fail(f"the s3emu server died during this test (exit {rc}); it was restarted. "
+                f"Log tail:\n{tail}", pytrace=False)
+
+
+@pytest.fixture(params=SCHEMES)
+def scheme(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def ep(server, scheme) -> Endpoint:
+    return server.endpoint(scheme)
+
+
+@pytest.fixture
+def s3(ep):
+    return ep.s3
+
+
+@pytest.fixture
+def bucket(ep) -> str:
+    return ep.create_bucket()
+
+
+@pytest.fixture
+def server_factory(tmp_path):
+    """Start extra, function-scoped servers (own data dir), stopped at the end."""
+    started: list[Server] = []
+
+    def make(data_dir: Path | None = None, extra_args=()) -> Server:
+        srv = Server(data_dir or tmp_path / "data", tmp_path / "server.log", extra_args)
+        started.append(srv)
+        return srv.start()
+
+    yield make
+    for srv in started:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def five_mib() -> bytes:
+    return random_bytes(5 * 1024 * 1024)
+
+
+def _require(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed on this machine (apt-get/pip install it)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def curl_bin() -> str:
+    return _require("curl")
+
+
+@pytest.fixture(scope="session")
+def rclone_bin() -> str:
+    return _require("rclone")
+
+
+@pytest.fixture(scope="session")
+def s3cmd_bin() -> str:
+    return _require("s3cmd")
+
+
+@pytest.fixture(scope="session")
+def aws_cmd() -> list[str]:
+    if importlib.util.find_spec("awscli") is None:
+        pytest.skip("awscli is not installed (pip install -r tests/requirements.txt)")
+    return [sys.executable, "-m", "awscli"]

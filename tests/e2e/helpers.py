@@ -1,0 +1,554 @@
+"""Shared helpers for the s3emu end-to-end tests.
+
+Everything here talks to a real ``s3emu serve`` process over HTTP/HTTPS:
+process management, boto3 client construction, raw SigV4-signed requests
+(botocore's signer, so tests can send odd headers and bodies), S3 XML error
+parsing, checksum implementations and aws-chunked body builders.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+import xml.etree.ElementTree as ET
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import quote
+
+import boto3
+import pytest
+import requests
+import urllib3
+from botocore.auth import SIGV4_TIMESTAMP, S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
+SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+REGION = "us-east-1"
+S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+MIB = 1024 * 1024
+STARTUP_TIMEOUT = 30.0
+
+urllib3.disable_warnings()
+
+
+def server_binary() -> Path:
+    env = os.environ.get("S3EMU_BIN")
+    return Path(env) if env else REPO_ROOT / ".build" / "debug" / "s3emu"
+
+
+def unique_bucket(prefix: str = "t") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:24]}"
+
+
+def md5_hex(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def md5_b64(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
+def quoted_md5(data: bytes) -> str:
+    return f'"{md5_hex(data)}"'
+
+
+def multipart_etag(parts: Iterable[bytes]) -> str:
+    parts = list(parts)
+    digest = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest()
+    return f'"{digest}-{len(parts)}"'
+
+
+def random_bytes(n: int) -> bytes:
+    return os.urandom(n)
+
+
+# --------------------------------------------------------------------------
+# Checksums (pure Python so that no awscrt is needed)
+# --------------------------------------------------------------------------
+
+def _reflected_table(poly: int, width: int) -> list[int]:
+    table = []
+    for i in range(256):
+        crc = i
+        for _ in range(8):
+            crc = (crc >> 1) ^ poly if crc & 1 else crc >> 1
+        table.append(crc & ((1 << width) - 1))
+    return table
+
+
+_CRC32C_TABLE = _reflected_table(0x82F63B78, 32)
+_CRC64NVME_TABLE = _reflected_table(0x9A6C9329AC4BC9B5, 64)
+
+
+def _crc_reflected(data: bytes, table: list[int], width: int) -> int:
+    mask = (1 << width) - 1
+    crc = mask
+    for b in data:
+        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ mask
+
+
+def checksum_b64(algorithm: str, data: bytes) -> str:
+    """Base64 of the big-endian checksum, as in x-amz-checksum-* headers."""
+    algorithm = algorithm.upper()
+    if algorithm == "CRC32":
+        raw = (zlib.crc32(data) & 0xFFFFFFFF).to_bytes(4, "big")
+    elif algorithm == "CRC32C":
+        raw = _crc_reflected(data, _CRC32C_TABLE, 32).to_bytes(4, "big")
+    elif algorithm == "CRC64NVME":
+        raw = _crc_reflected(data, _CRC64NVME_TABLE, 64).to_bytes(8, "big")
+    elif algorithm == "SHA1":
+        raw = hashlib.sha1(data).digest()
+    elif algorithm == "SHA256":
+        raw = hashlib.sha256(data).digest()
+    else:
+        raise ValueError(algorithm)
+    return base64.b64encode(raw).decode()
+
+
+# Sanity of the pure-Python CRCs against the published check values.
+assert _crc_reflected(b"123456789", _CRC32C_TABLE, 32) == 0xE3069283
+assert _crc_reflected(b"123456789", _CRC64NVME_TABLE, 64) == 0xAE8B14860A799888
+
+
+# --------------------------------------------------------------------------
+# XML
+# --------------------------------------------------------------------------
+
+def strip_ns(elem: ET.Element) -> ET.Element:
+    for e in elem.iter():
+        if isinstance(e.tag, str) and "}" in e.tag:
+            e.tag = e.tag.split("}", 1)[1]
+    return elem
+
+
+def parse_xml(body: bytes) -> ET.Element:
+    assert body, "expected an XML body, got an empty one"
+    return strip_ns(ET.fromstring(body))
+
+
+def assert_s3_error(resp: requests.Response, status: int, code: str | None = None):
+    """Assert an S3 XML error response; returns (Code, Message, root element)."""
+    assert resp.status_code == status, (
+        f"expected HTTP {status}, got {resp.status_code}: {resp.text[:500]}"
+    )
+    request_id = resp.headers.get("x-amz-request-id")
+    assert request_id, f"x-amz-request-id header missing: {dict(resp.headers)}"
+    if resp.request.method == "HEAD" or status == 304:
+        assert resp.content == b""
+        return None, None, None
+    root = parse_xml(resp.content)
+    assert root.tag == "Error", resp.text
+    got_code = root.findtext("Code")
+    message = root.findtext("Message")
+    body_request_id = root.findtext("RequestId")
+    assert body_request_id, f"RequestId missing in error body: {resp.text}"
+    assert body_request_id == request_id, (body_request_id, request_id)
+    if code is not None:
+        assert got_code == code, f"expected Code {code}, got {got_code}: {resp.text}"
+    return got_code, message, root
+
+
+@contextlib.contextmanager
+def expect_client_error(status: int, code: str | None = None):
+    """Context manager asserting that a boto3 call fails with status/code."""
+    holder: dict = {}
+    with pytest.raises(ClientError) as excinfo:
+        yield holder
+    resp = excinfo.value.response
+    meta = resp["ResponseMetadata"]
+    assert meta["HTTPStatusCode"] == status, resp
+    assert meta.get("RequestId") or meta["HTTPHeaders"].get("x-amz-request-id"), resp
+    if code is not None:
+        assert resp["Error"]["Code"] == code, resp
+    holder.update(resp)
+
+
+def http_status(resp: dict) -> int:
+    return resp["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def headers_of(resp: dict) -> dict:
+    return resp["ResponseMetadata"]["HTTPHeaders"]
+
+
+# --------------------------------------------------------------------------
+# SigV4 signing for raw requests
+# --------------------------------------------------------------------------
+
+def signing_key(secret: str, date: str, region: str, service: str = "s3") -> bytes:
+    k = hmac.new(f"AWS4{secret}".encode(), date.encode(), hashlib.sha256).digest()
+    for part in (region, service, "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    return k
+
+
+class RawSigV4(S3SigV4Auth):
+    """botocore's S3 SigV4 signer with an overridable payload hash and clock."""
+
+    def __init__(self, credentials, region, payload_hash=None, when=None):
+        super().__init__(credentials, "s3", region)
+        self._payload_hash = payload_hash
+        self._when = when
+        self.last_signature = None
+
+    def payload(self, request):
+        if self._payload_hash is not None:
+            return self._payload_hash
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        return hashlib.sha256(body).hexdigest()
+
+    def add_auth(self, request):
+        now = self._when or dt.datetime.now(dt.timezone.utc)
+        request.context["timestamp"] = now.strftime(SIGV4_TIMESTAMP)
+        self._modify_request_before_signing(request)
+        canonical_request = self.canonical_request(request)
+        string_to_sign = self.string_to_sign(request, canonical_request)
+        signature = self.signature(string_to_sign, request)
+        self._inject_signature_to_request(request, signature)
+        self.last_signature = signature
+
+
+def encode_key(key: str) -> str:
+    return quote(key, safe="/~")
+
+
+def encode_query(params: dict | None) -> str:
+    if not params:
+        return ""
+    parts = []
+    for k, v in params.items():
+        if v is None:
+            parts.append(quote(k, safe="-_.~"))
+        else:
+            parts.append(f"{quote(k, safe='-_.~')}={quote(str(v), safe='-_.~')}")
+    return "?" + "&".join(parts)
+
+
+@dataclass
+class Signed:
+    url: str
+    headers: dict
+    signature: str
+    timestamp: str
+
+
+@dataclass
+class Endpoint:
+    """One server reached over one scheme."""
+
+    server: "Server"
+    scheme: str
+    _client: object = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return self.server.endpoints[self.scheme]
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def verify(self):
+        return self.server.ca_cert if self.scheme == "https" else True
+
+    @property
+    def ca_cert(self) -> str:
+        return self.server.ca_cert
+
+    @property
+    def s3(self):
+        if self._client is None:
+            self._client = self.client()
+        return self._client
+
+    def client(self, access_key=ACCESS_KEY, secret_key=SECRET_KEY, region=REGION, **config):
+        settings = dict(signature_version="s3v4", s3={"addressing_style": "path"},
+                        retries={"max_attempts": 1}, connect_timeout=10, read_timeout=60)
+        settings.update(config)
+        cfg = Config(**settings)
+        return boto3.session.Session().client(
+            "s3",
+            endpoint_url=self.url,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            region_name=region,
+            verify=self.verify,
+            config=cfg,
+        )
+
+    def create_bucket(self, prefix: str = "t", **kwargs) -> str:
+        name = unique_bucket(prefix)
+        self.s3.create_bucket(Bucket=name, **kwargs)
+        return name
+
+    # --- raw requests -----------------------------------------------------
+
+    def sign(self, method, path, *, params=None, headers=None, body=b"",
+             payload_hash=None, when=None, access_key=ACCESS_KEY,
+             secret_key=SECRET_KEY, region=REGION) -> Signed:
+        url = self.url + path + encode_query(params)
+        req = AWSRequest(method=method, url=url, headers=dict(headers or {}), data=body)
+        signer = RawSigV4(Credentials(access_key, secret_key), region,
+                          payload_hash=payload_hash, when=when)
+        signer.add_auth(req)
+        return Signed(url, dict(req.headers.items()), signer.last_signature,
+                      req.context["timestamp"])
+
+    def request(self, method, path, *, params=None, headers=None, body=b"",
+                sign=True, payload_hash=None, when=None, access_key=ACCESS_KEY,
+                secret_key=SECRET_KEY, region=REGION, timeout=60) -> requests.Response:
+        """Send a raw (optionally SigV4-signed) request; path must be URL-encoded."""
+        if sign:
+            s = self.sign(method, path, params=params, headers=headers, body=body,
+                          payload_hash=payload_hash, when=when, access_key=access_key,
+                          secret_key=secret_key, region=region)
+            url, hdrs = s.url, s.headers
+        else:
+            url, hdrs = self.url + path + encode_query(params), dict(headers or {})
+        return requests.request(method, url, headers=hdrs, data=body, verify=self.verify,
+                                allow_redirects=False, timeout=timeout)
+
+    def send_signed(self, method, signed: Signed, body) -> requests.Response:
+        return requests.request(method, signed.url, headers=signed.headers, data=body,
+                                verify=self.verify, allow_redirects=False, timeout=60)
+
+
+# --------------------------------------------------------------------------
+# aws-chunked bodies
+# --------------------------------------------------------------------------
+
+STREAMING_SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+
+
+def split_chunks(data: bytes, chunk_size: int) -> list[bytes]:
+    return [data[i:i + chunk_size] for i in range(0, len(data), chunk_size)]
+
+
+def signed_chunked_put(ep: Endpoint, bucket: str, key: str, data: bytes,
+                       chunk_size: int = 64 * 1024, corrupt_chunk: int | None = None,
+                       extra_headers: dict | None = None,
+                       params: dict | None = None) -> requests.Response:
+    """PUT using aws-chunked STREAMING-AWS4-HMAC-SHA256-PAYLOAD (signed chunks)."""
+    chunks = split_chunks(data, chunk_size) + [b""]
+    sig_len = 64
+    encoded_len = sum(
+        len(f"{len(c):x}") + len(";chunk-signature=") + sig_len + 2 + len(c) + 2
+        for c in chunks
+    )
+    headers = {
+        "Content-Encoding": "aws-chunked",
+        "x-amz-decoded-content-length": str(len(data)),
+        "Content-Length": str(encoded_len),
+        **(extra_headers or {}),
+    }
+    path = f"/{bucket}/{encode_key(key)}"
+    signed = ep.sign("PUT", path, params=params, headers=headers,
+                     payload_hash=STREAMING_SIGNED)
+    date = signed.timestamp[:8]
+    scope = f"{date}/{REGION}/s3/aws4_request"
+    key_bytes = signing_key(SECRET_KEY, date, REGION)
+    prev = signed.signature
+    body = bytearray()
+    for i, chunk in enumerate(chunks):
+        sts = "\n".join([
+            "AWS4-HMAC-SHA256-PAYLOAD", signed.timestamp, scope, prev,
+            EMPTY_SHA256, hashlib.sha256(chunk).hexdigest(),
+        ])
+        sig = hmac.new(key_bytes, sts.encode(), hashlib.sha256).hexdigest()
+        prev = sig
+        if corrupt_chunk is not None and i == corrupt_chunk:
+            sig = ("0" if sig[0] != "0" else "1") + sig[1:]
+        body += f"{len(chunk):x};chunk-signature={sig}\r\n".encode() + chunk + b"\r\n"
+    assert len(body) == encoded_len
+    return ep.send_signed("PUT", signed, bytes(body))
+
+
+def unsigned_trailer_put(ep: Endpoint, bucket: str, key: str, data: bytes,
+                         algorithm: str = "CRC32", checksum: str | None = None,
+                         chunk_size: int = 64 * 1024) -> requests.Response:
+    """PUT using aws-chunked STREAMING-UNSIGNED-PAYLOAD-TRAILER with a checksum trailer."""
+    trailer_name = f"x-amz-checksum-{algorithm.lower()}"
+    checksum = checksum if checksum is not None else checksum_b64(algorithm, data)
+    body = bytearray()
+    for chunk in split_chunks(data, chunk_size):
+        body += f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+    body += b"0\r\n" + f"{trailer_name}:{checksum}\r\n\r\n".encode()
+    headers = {
+        "Content-Encoding": "aws-chunked",
+        "x-amz-decoded-content-length": str(len(data)),
+        "x-amz-trailer": trailer_name,
+        "x-amz-sdk-checksum-algorithm": algorithm.upper(),
+        "Content-Length": str(len(body)),
+    }
+    return ep.request("PUT", f"/{bucket}/{encode_key(key)}", headers=headers,
+                      body=bytes(body), payload_hash=STREAMING_UNSIGNED_TRAILER)
+
+
+# --------------------------------------------------------------------------
+# Server process
+# --------------------------------------------------------------------------
+
+class Server:
+    def __init__(self, data_dir: Path, log_path: Path, extra_args: Iterable[str] = ()):
+        self.data_dir = Path(data_dir)
+        self.log_path = Path(log_path)
+        self.extra_args = list(extra_args)
+        self.proc: subprocess.Popen | None = None
+        self.endpoints: dict = {}
+        self._log = None
+        self._log_start = 0
+
+    @property
+    def ca_cert(self) -> str:
+        return self.endpoints["ca_cert"]
+
+    def endpoint(self, scheme: str) -> Endpoint:
+        return Endpoint(self, scheme)
+
+    def log_tail(self, n: int = 60) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no log)"
+        return "\n".join(lines[-n:])
+
+    def crash_summary(self, n: int = 40) -> str:
+        """The crash message and first stack frames if the log has them, else its tail."""
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no log)"
+        start = self._log_start
+        markers = ("Fatal error", "Assertion failed", "Precondition failed", "crashed",
+                   "Segmentation fault", "panic")
+        for i in range(start, len(lines)):
+            if any(m in lines[i] for m in markers):
+                picked = lines[i:i + n]
+                crashed = [j for j, l in enumerate(lines) if j >= i and " crashed:" in l]
+                if crashed:
+                    picked += ["..."] + lines[crashed[0]:crashed[0] + 16]
+                return "\n".join(picked)
+        return "\n".join(lines[-n:])
+
+    def start(self, timeout: float = STARTUP_TIMEOUT) -> "Server":
+        binary = server_binary()
+        if not binary.exists():
+            pytest.fail(f"s3emu binary not found at {binary} (set S3EMU_BIN or build it)")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        endpoints_file = self.data_dir / "endpoints.json"
+        with contextlib.suppress(FileNotFoundError):
+            endpoints_file.unlink()
+        cmd = [
+            str(binary), "serve",
+            "--data-dir", str(self.data_dir),
+            "--http-port", "0", "--https-port", "0",
+            "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY,
+            "--region", REGION, *self.extra_args,
+        ]
+        try:
+            self._log_start = len(self.log_path.read_text(errors="replace").splitlines())
+        except OSError:
+            self._log_start = 0
+        self._log = open(self.log_path, "ab")
+        self._log.write(f"\n==== starting: {' '.join(cmd)}\n".encode())
+        self._log.flush()
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self._close_log()
+                pytest.fail(f"s3emu exited with {self.proc.returncode} during startup; "
+                            f"log tail ({self.log_path}):\n{self.log_tail()}")
+            if endpoints_file.exists():
+                try:
+                    self.endpoints = json.loads(endpoints_file.read_text())
+                    break
+                except (json.JSONDecodeError, OSError):
+                    pass  # being written; the server writes atomically, but be tolerant
+            time.sleep(0.05)
+        else:
+            self.stop()
+            pytest.fail(f"s3emu did not write {endpoints_file} within {timeout}s; "
+                        f"log tail ({self.log_path}):\n{self.log_tail()}")
+        # Wait until the health endpoint answers on both listeners.
+        for scheme in ("http", "https"):
+            url = self.endpoints[scheme] + "/_s3emu/health"
+            verify = self.ca_cert if scheme == "https" else True
+            last = None
+            while time.monotonic() < deadline:
+                try:
+                    last = requests.get(url, verify=verify, timeout=5)
+                    if last.status_code == 200:
+                        break
+                except requests.RequestException as exc:
+                    last = exc
+                time.sleep(0.1)
+            else:
+                self.stop()
+                pytest.fail(f"health check {url} failed: {last!r}; log tail:\n{self.log_tail()}")
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        rc = self.proc.returncode
+        self.proc = None
+        self._close_log()
+        return rc
+
+    def _close_log(self):
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+# --------------------------------------------------------------------------
+# Subprocess helpers for real clients
+# --------------------------------------------------------------------------
+
+def run(cmd, env=None, timeout=180, check=True, cwd=None) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"command failed ({proc.returncode}): {' '.join(map(str, cmd))}\n"
+            f"stdout:\n{proc.stdout.decode(errors='replace')[-3000:]}\n"
+            f"stderr:\n{proc.stderr.decode(errors='replace')[-3000:]}"
+        )
+    return proc
+
+
+def clean_env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "RCLONE_", "S3CMD"))}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
