@@ -19,9 +19,18 @@ struct S3Responder: HTTPResponder {
     let admin: AdminRoutes
     let isTLS: Bool
 
+    /// 16 upper-case hex digits, as S3 request ids look.
     static func requestID() -> String {
         var g = SystemRandomNumberGenerator()
-        return (0..<8).map { _ in String(format: "%02X", UInt8.random(in: 0...255, using: &g)) }.joined()
+        let digits = Array("0123456789ABCDEF".utf8)
+        var v = g.next()
+        return String(unsafeUninitializedCapacity: 16) { buf in
+            for i in 0..<16 {
+                buf[i] = digits[Int(v & 0xF)]
+                v >>= 4
+            }
+            return 16
+        }
     }
 
     func respond(to request: Request, context: Context) async throws -> Response {

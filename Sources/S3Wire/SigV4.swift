@@ -1,4 +1,5 @@
 import Crypto
+import Synchronization
 
 /// AWS Signature Version 4: the pure computations shared by header auth, presigned URLs and streaming chunks.
 ///
@@ -23,6 +24,26 @@ public enum SigV4 {
         let kService = HMAC<SHA256>.authenticationCode(for: Array(service.utf8), using: SymmetricKey(data: kRegion))
         let kSigning = HMAC<SHA256>.authenticationCode(for: Array("aws4_request".utf8), using: SymmetricKey(data: kService))
         return SymmetricKey(data: kSigning)
+    }
+
+    /// Remembers derived signing keys: one derivation costs four HMACs, and a client signs many requests per day.
+    public final class SigningKeyCache: Sendable {
+        private let keys = Mutex<[String: SymmetricKey]>([:])
+        private let limit: Int
+
+        public init(limit: Int = 1024) { self.limit = limit }
+
+        public func key(secret: String, date: String, region: String, service: String) -> SymmetricKey {
+            // The secret is part of the lookup key only in hashed form, never kept in the clear.
+            let id = SHA256.hash(data: Array("\(secret)\u{0}\(date)\u{0}\(region)\u{0}\(service)".utf8)).hexString
+            if let k = keys.withLock({ $0[id] }) { return k }
+            let k = SigV4.signingKey(secret: secret, date: date, region: region, service: service)
+            keys.withLock {
+                if $0.count >= limit { $0.removeAll() }
+                $0[id] = k
+            }
+            return k
+        }
     }
 
     /// Hex HMAC-SHA256 of `string` under `key`.
@@ -54,18 +75,33 @@ public enum SigV4 {
 
     /// Trims a header value and folds runs of spaces to one, as canonical headers require.
     public static func canonicalHeaderValue(_ value: String) -> String {
-        var out = ""
+        let u = value.utf8
+        var needsWork = u.first == 0x20 || u.first == 0x09 || u.last == 0x20 || u.last == 0x09
+        if !needsWork {
+            var previousSpace = false
+            for c in u {
+                let space = c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A
+                if space && (previousSpace || c != 0x20) {
+                    needsWork = true
+                    break
+                }
+                previousSpace = space
+            }
+        }
+        if !needsWork { return value }
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count)
         var lastSpace = false
-        for ch in value.trimmingASCIIWhitespace() {
-            if ch == " " || ch == "\t" {
-                if !lastSpace { out.append(" ") }
+        for c in value.trimmingASCIIWhitespace().utf8 {
+            if c == 0x20 || c == 0x09 {
+                if !lastSpace { out.append(0x20) }
                 lastSpace = true
             } else {
-                out.append(ch)
+                out.append(c)
                 lastSpace = false
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The canonical request text.

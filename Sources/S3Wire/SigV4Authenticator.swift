@@ -52,6 +52,8 @@ public struct SigV4Authenticator: Sendable {
     public var now: @Sendable () -> Int64
     /// The largest accepted clock difference.
     public var maxSkewSeconds: Int64 = 15 * 60
+    /// Derived signing keys, shared by copies of this authenticator.
+    let signingKeys = SigV4.SigningKeyCache()
 
     public init(service: String, now: @escaping @Sendable () -> Int64, secretForAccessKey: @escaping @Sendable (String) -> String?) {
         self.service = service
@@ -145,7 +147,7 @@ public struct SigV4Authenticator: Sendable {
             method: head.method, canonicalURI: uri, canonicalQuery: SigV4.canonicalQuery(query), headers: head.headers,
             signedHeaders: signedHeaders, payloadHash: service == "s3" ? payloadText : (payloadText.isEmpty ? "" : payloadText))
         let stringToSign = SigV4.stringToSign(timestamp: timestamp, scope: credential.scope, canonicalRequest: canonical)
-        let key = SigV4.signingKey(secret: secret, date: credential.date, region: credential.region, service: service)
+        let key = signingKeys.key(secret: secret, date: credential.date, region: credential.region, service: service)
         let expected = SigV4.sign(stringToSign, key: key)
         guard SigV4.constantTimeEquals(expected, signature) else {
             throw S3Error.signatureDoesNotMatch(
@@ -220,7 +222,7 @@ public struct SigV4Authenticator: Sendable {
             method: head.method, canonicalURI: uri, canonicalQuery: SigV4.canonicalQuery(query, excluding: ["X-Amz-Signature"]),
             headers: head.headers, signedHeaders: signedHeaders, payloadHash: payloadText)
         let stringToSign = SigV4.stringToSign(timestamp: timestamp, scope: credential.scope, canonicalRequest: canonical)
-        let key = SigV4.signingKey(secret: secret, date: credential.date, region: credential.region, service: service)
+        let key = signingKeys.key(secret: secret, date: credential.date, region: credential.region, service: service)
         guard SigV4.constantTimeEquals(SigV4.sign(stringToSign, key: key), signature) else {
             throw S3Error.signatureDoesNotMatch(
                 accessKey: credential.accessKey, stringToSign: stringToSign, signature: signature, canonicalRequest: canonical)
@@ -257,7 +259,7 @@ extension SigV4Authenticator {
             }
             let credential = try parseCredential(credentialText) { S3Error.invalidArgument($0, name: "x-amz-credential", value: credentialText) }
             guard let secret = secretForAccessKey(credential.accessKey) else { throw S3Error.invalidAccessKeyID.with(("AWSAccessKeyId", credential.accessKey)) }
-            let key = SigV4.signingKey(secret: secret, date: credential.date, region: credential.region, service: service)
+            let key = signingKeys.key(secret: secret, date: credential.date, region: credential.region, service: service)
             guard SigV4.constantTimeEquals(SigV4.sign(policy, key: key), signature) else {
                 throw S3Error(
                     status: 403, code: "SignatureDoesNotMatch",

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// Buckets, objects and multipart uploads: metadata in SQLite (WAL, synchronous=FULL), bytes in a `BlobStore`.
@@ -18,6 +19,8 @@ public final class ObjectStore: Sendable {
     public let blobs: BlobStore
     let db: DatabasePool
     let writer: GroupCommitWriter
+    /// Cached copy of the bucket table; nil until first read or after a change.
+    private let buckets = NIOLockedValueBox<[String: BucketRecord]?>(nil)
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
@@ -53,6 +56,11 @@ public final class ObjectStore: Sendable {
 
     static func encode<T: Encodable>(_ value: T) throws -> Data { try encoder.encode(value) }
     static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try JSONDecoder().decode(type, from: data) }
+    /// Object records, read on every GET, use a compact binary form (`ObjectRecordBinary`); JSON ones still read.
+    static func encode(_ record: ObjectRecord) throws -> Data { ObjectRecordBinary.encode(record) }
+    static func decode(_ type: ObjectRecord.Type, _ data: Data) throws -> ObjectRecord {
+        data.first == ObjectRecordBinary.magic ? try ObjectRecordBinary.decode(data) : try JSONDecoder().decode(type, from: data)
+    }
 
     /// Removes temporary files and blob files that no record references (left by a crash between rename and commit).
     func collectGarbage() throws {
@@ -83,22 +91,37 @@ public final class ObjectStore: Sendable {
             try db.execute(
                 sql: "INSERT INTO bucket(name, region, created_ms) VALUES (?, ?, ?)", arguments: [record.name, record.region, record.createdMs])
         }
+        try reloadBuckets()
     }
 
+    /// The bucket, from an in-memory copy of the bucket table (buckets change rarely; every change goes through
+    /// this store and refreshes it after commit).
     public func bucket(_ name: String) async throws -> BucketRecord? {
-        try await db.read { db in
-            try Row.fetchOne(db, sql: "SELECT name, region, created_ms FROM bucket WHERE name = ?", arguments: [name]).map {
-                BucketRecord(name: $0[0], region: $0[1], createdMs: $0[2])
-            }
-        }
+        try bucketTable()[name]
     }
 
     public func listBuckets() async throws -> [BucketRecord] {
-        try await db.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, region, created_ms FROM bucket ORDER BY name").map {
-                BucketRecord(name: $0[0], region: $0[1], createdMs: $0[2])
+        try bucketTable().values.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+    }
+
+    private func bucketTable() throws -> [String: BucketRecord] {
+        if let table = buckets.withLockedValue({ $0 }) { return table }
+        return try reloadBuckets()
+    }
+
+    /// A short read on the calling thread (GRDB's synchronous API), avoiding two thread hops per point lookup.
+    /// Without a transaction: callers read one row, or rows that are never modified in place (blobs by id).
+    private func readNow<T>(_ body: (Database) throws -> T) throws -> T { try db.unsafeRead(body) }
+
+    @discardableResult
+    private func reloadBuckets() throws -> [String: BucketRecord] {
+        let table = try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, region, created_ms FROM bucket").reduce(into: [String: BucketRecord]()) {
+                $0[$1[0]] = BucketRecord(name: $1[0], region: $1[1], createdMs: $1[2])
             }
         }
+        buckets.withLockedValue { $0 = table }
+        return table
     }
 
     /// Deletes an empty bucket (no objects, no uploads in progress are aborted with it, as S3 does).
@@ -117,6 +140,7 @@ public final class ObjectStore: Sendable {
             try db.execute(sql: "DELETE FROM bucket WHERE name = ?", arguments: [name])
             return refs
         }
+        try reloadBuckets()
         blobs.remove(partBlobs)
     }
 
@@ -160,8 +184,8 @@ public final class ObjectStore: Sendable {
     }
 
     public func object(bucket: String, key: String) async throws -> ObjectRecord? {
-        try await db.read { db in
-            try Data.fetchOne(db, sql: "SELECT record FROM object WHERE bucket = ? AND key = ?", arguments: [bucket, key]).map {
+        try readNow { db in
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM object WHERE bucket = ? AND key = ?"), arguments: [bucket, key]).map {
                 try Self.decode(ObjectRecord.self, $0)
             }
         }
@@ -179,13 +203,17 @@ public final class ObjectStore: Sendable {
     /// overwrite cannot mix versions. Nil when there is no such object.
     public func openObject(bucket: String, key: String) async throws -> OpenedObject? {
         for _ in 0..<5 {
-            let found: (ObjectRecord, [String: [UInt8]])? = try await db.read { db in
-                guard let data = try Data.fetchOne(db, sql: "SELECT record FROM object WHERE bucket = ? AND key = ?", arguments: [bucket, key])
+            // A short point read: run it on this thread rather than hopping to GRDB's queue.
+            let found: (ObjectRecord, [String: [UInt8]])? = try readNow { db in
+                guard
+                    let data = try Data.fetchOne(
+                        db.cachedStatement(sql: "SELECT record FROM object WHERE bucket = ? AND key = ?"), arguments: [bucket, key])
                 else { return nil }
                 let record = try Self.decode(ObjectRecord.self, data)
                 var inline: [String: [UInt8]] = [:]
                 for p in record.parts where p.blob.inline {
-                    inline[p.blob.id] = try Data.fetchOne(db, sql: "SELECT data FROM inline_blob WHERE id = ?", arguments: [p.blob.id]).map(Array.init)
+                    inline[p.blob.id] = try Data.fetchOne(db.cachedStatement(sql: "SELECT data FROM inline_blob WHERE id = ?"), arguments: [p.blob.id])
+                        .map(Array.init)
                 }
                 return (record, inline)
             }
@@ -417,6 +445,7 @@ public final class ObjectStore: Sendable {
             for table in ["object", "part", "upload", "inline_blob", "bucket"] { try db.execute(sql: "DELETE FROM \(table)") }
             return refs
         }
+        try reloadBuckets()
         blobs.remove(refs)
     }
 }
