@@ -71,6 +71,7 @@ let package = Package(
             dependencies: [
                 "EmulatorServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

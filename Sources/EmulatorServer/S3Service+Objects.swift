@@ -29,10 +29,12 @@ extension S3Service {
         try checkKey(r.key)
         _ = try await requireBucket(r.bucket)
         let described = try ObjectHeaders.describe(r.head)
-        if let existing = try await store.object(bucket: r.bucket, key: r.key) {
-            try checkWriteConditions(r.head, existing: existing)
-        } else if r.header("if-match") != nil {
-            throw S3Error.noSuchKey(r.key)
+        if r.header("if-match") != nil || r.header("if-none-match") != nil {
+            if let existing = try await store.object(bucket: r.bucket, key: r.key) {
+                try checkWriteConditions(r.head, existing: existing)
+            } else if r.header("if-match") != nil {
+                throw S3Error.noSuchKey(r.key)
+            }
         }
         let (blob, digest) = try await ingest(r)
         let etag = digest.md5.hexString
@@ -152,6 +154,12 @@ extension S3Service {
         let length = span.map { $0.upperBound - $0.lowerBound + 1 } ?? 0
         h[.contentLength] = String(length)
         if headOnly { return Response(status: status, headers: h, body: ResponseBody()) }
+        if let span, length <= Int64(Self.readChunk) {
+            // Small: one buffer, so head, body and end leave in one write.
+            var whole = ByteBufferAllocator().buffer(capacity: Int(length))
+            try await Self.forEachChunk(opened, span: span, allocator: ByteBufferAllocator()) { var b = $0; whole.writeBuffer(&b) }
+            return Response(status: status, headers: h, body: ResponseBody(byteBuffer: whole))
+        }
         return Response(status: status, headers: h, body: Self.stream(opened, span: span))
     }
 

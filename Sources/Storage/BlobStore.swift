@@ -36,7 +36,16 @@ public final class BlobStore: Sendable {
     /// A new random blob id.
     static func newID() -> String {
         var g = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var words = (g.next(), g.next())
+        return String(unsafeUninitializedCapacity: 32) { out in
+            for i in 0..<32 {
+                let word = i < 16 ? words.0 : words.1
+                out[i] = digits[Int(word >> 60)]
+                if i < 16 { words.0 <<= 4 } else { words.1 <<= 4 }
+            }
+            return 32
+        }
     }
 
     func path(of id: String) -> String { blobsDir + "/" + id.prefix(2) + "/" + id }

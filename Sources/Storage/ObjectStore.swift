@@ -85,11 +85,10 @@ public final class ObjectStore: Sendable {
     /// Creates a bucket; throws `.bucketAlreadyExists` (with the existing record available via `bucket(_:)`).
     public func createBucket(_ record: BucketRecord) async throws {
         try await writer.write { db in
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM bucket WHERE name = ?", arguments: [record.name]) != nil {
+            if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bucket WHERE name = ?"), arguments: [record.name]) != nil {
                 throw StorageError.bucketAlreadyExists
             }
-            try db.execute(
-                sql: "INSERT INTO bucket(name, region, created_ms) VALUES (?, ?, ?)", arguments: [record.name, record.region, record.createdMs])
+            try db.cachedStatement(sql: "INSERT INTO bucket(name, region, created_ms) VALUES (?, ?, ?)").execute(arguments: [record.name, record.region, record.createdMs])
         }
         try reloadBuckets()
     }
@@ -127,17 +126,17 @@ public final class ObjectStore: Sendable {
     /// Deletes an empty bucket (no objects, no uploads in progress are aborted with it, as S3 does).
     public func deleteBucket(_ name: String) async throws {
         let partBlobs: [BlobRef] = try await writer.write { db in
-            guard try Row.fetchOne(db, sql: "SELECT 1 FROM bucket WHERE name = ?", arguments: [name]) != nil else {
+            guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bucket WHERE name = ?"), arguments: [name]) != nil else {
                 throw StorageError.noSuchBucket
             }
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM object WHERE bucket = ? LIMIT 1", arguments: [name]) != nil {
+            if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM object WHERE bucket = ? LIMIT 1"), arguments: [name]) != nil {
                 throw StorageError.bucketNotEmpty
             }
             var refs: [BlobRef] = []
-            for id in try String.fetchAll(db, sql: "SELECT id FROM upload WHERE bucket = ?", arguments: [name]) {
+            for id in try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM upload WHERE bucket = ?"), arguments: [name]) {
                 refs += try Self.deleteUpload(db, id: id)
             }
-            try db.execute(sql: "DELETE FROM bucket WHERE name = ?", arguments: [name])
+            try db.cachedStatement(sql: "DELETE FROM bucket WHERE name = ?").execute(arguments: [name])
             return refs
         }
         try reloadBuckets()
@@ -150,15 +149,14 @@ public final class ObjectStore: Sendable {
     /// must be finished; inline ones are stored in the same transaction.
     public func putObject(_ record: ObjectRecord, blobs pending: [PendingBlob]) async throws {
         let old: [BlobRef] = try await writer.write { db in
-            guard try Row.fetchOne(db, sql: "SELECT 1 FROM bucket WHERE name = ?", arguments: [record.bucket]) != nil else {
+            guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bucket WHERE name = ?"), arguments: [record.bucket]) != nil else {
                 throw StorageError.noSuchBucket
             }
             for p in pending where p.ref.inline {
-                try db.execute(sql: "INSERT INTO inline_blob(id, data) VALUES (?, ?)", arguments: [p.ref.id, Data(p.inlineData ?? [])])
+                try db.cachedStatement(sql: "INSERT INTO inline_blob(id, data) VALUES (?, ?)").execute(arguments: [p.ref.id, Data(p.inlineData ?? [])])
             }
             let replaced = try Self.removeObject(db, bucket: record.bucket, key: record.key)
-            try db.execute(
-                sql: "INSERT INTO object(bucket, key, record) VALUES (?, ?, ?)", arguments: [record.bucket, record.key, try Self.encode(record)])
+            try db.cachedStatement(sql: "INSERT INTO object(bucket, key, record) VALUES (?, ?, ?)").execute(arguments: [record.bucket, record.key, try Self.encode(record)])
             return replaced
         }
         blobs.remove(old)
@@ -167,19 +165,18 @@ public final class ObjectStore: Sendable {
     /// Replaces the stored record of an existing object without touching its bytes (tagging, metadata changes).
     public func updateObject(_ record: ObjectRecord) async throws {
         try await writer.write { db in
-            try db.execute(
-                sql: "UPDATE object SET record = ? WHERE bucket = ? AND key = ?", arguments: [try Self.encode(record), record.bucket, record.key])
+            try db.cachedStatement(sql: "UPDATE object SET record = ? WHERE bucket = ? AND key = ?").execute(arguments: [try Self.encode(record), record.bucket, record.key])
             if db.changesCount == 0 { throw StorageError.noSuchKey }
         }
     }
 
     static func removeObject(_ db: Database, bucket: String, key: String) throws -> [BlobRef] {
-        guard let data = try Data.fetchOne(db, sql: "SELECT record FROM object WHERE bucket = ? AND key = ?", arguments: [bucket, key]) else {
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM object WHERE bucket = ? AND key = ?"), arguments: [bucket, key]) else {
             return []
         }
         let old = try decode(ObjectRecord.self, data)
-        for p in old.parts where p.blob.inline { try db.execute(sql: "DELETE FROM inline_blob WHERE id = ?", arguments: [p.blob.id]) }
-        try db.execute(sql: "DELETE FROM object WHERE bucket = ? AND key = ?", arguments: [bucket, key])
+        for p in old.parts where p.blob.inline { try db.cachedStatement(sql: "DELETE FROM inline_blob WHERE id = ?").execute(arguments: [p.blob.id]) }
+        try db.cachedStatement(sql: "DELETE FROM object WHERE bucket = ? AND key = ?").execute(arguments: [bucket, key])
         return old.parts.map(\.blob)
     }
 
@@ -324,7 +321,7 @@ public final class ObjectStore: Sendable {
 
     public func createUpload(_ upload: UploadRecord) async throws {
         try await writer.write { db in
-            guard try Row.fetchOne(db, sql: "SELECT 1 FROM bucket WHERE name = ?", arguments: [upload.bucket]) != nil else {
+            guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bucket WHERE name = ?"), arguments: [upload.bucket]) != nil else {
                 throw StorageError.noSuchBucket
             }
             try db.execute(
@@ -335,24 +332,24 @@ public final class ObjectStore: Sendable {
 
     public func upload(id: String) async throws -> UploadRecord? {
         try await db.read { db in
-            try Data.fetchOne(db, sql: "SELECT record FROM upload WHERE id = ?", arguments: [id]).map { try Self.decode(UploadRecord.self, $0) }
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM upload WHERE id = ?"), arguments: [id]).map { try Self.decode(UploadRecord.self, $0) }
         }
     }
 
     /// Stores a part, replacing one with the same number.
     public func putPart(uploadID: String, _ part: PartRecord, blob: PendingBlob) async throws {
         let old: [BlobRef] = try await writer.write { db in
-            guard try Row.fetchOne(db, sql: "SELECT 1 FROM upload WHERE id = ?", arguments: [uploadID]) != nil else {
+            guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM upload WHERE id = ?"), arguments: [uploadID]) != nil else {
                 throw StorageError.noSuchUpload
             }
             var replaced: [BlobRef] = []
-            if let data = try Data.fetchOne(db, sql: "SELECT record FROM part WHERE upload_id = ? AND number = ?", arguments: [uploadID, part.number]) {
+            if let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM part WHERE upload_id = ? AND number = ?"), arguments: [uploadID, part.number]) {
                 let prev = try Self.decode(PartRecord.self, data)
-                if prev.blob.inline { try db.execute(sql: "DELETE FROM inline_blob WHERE id = ?", arguments: [prev.blob.id]) }
+                if prev.blob.inline { try db.cachedStatement(sql: "DELETE FROM inline_blob WHERE id = ?").execute(arguments: [prev.blob.id]) }
                 replaced.append(prev.blob)
             }
             if blob.ref.inline {
-                try db.execute(sql: "INSERT INTO inline_blob(id, data) VALUES (?, ?)", arguments: [blob.ref.id, Data(blob.inlineData ?? [])])
+                try db.cachedStatement(sql: "INSERT INTO inline_blob(id, data) VALUES (?, ?)").execute(arguments: [blob.ref.id, Data(blob.inlineData ?? [])])
             }
             try db.execute(
                 sql: "INSERT OR REPLACE INTO part(upload_id, number, record) VALUES (?, ?, ?)",
@@ -376,22 +373,21 @@ public final class ObjectStore: Sendable {
     /// parts not used and the replaced object's bytes are removed.
     public func completeUpload(id: String, record: ObjectRecord) async throws {
         let garbage: [BlobRef] = try await writer.write { db in
-            guard try Row.fetchOne(db, sql: "SELECT 1 FROM upload WHERE id = ?", arguments: [id]) != nil else {
+            guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM upload WHERE id = ?"), arguments: [id]) != nil else {
                 throw StorageError.noSuchUpload
             }
             let used = Set(record.parts.map(\.blob.id))
             var garbage = try Self.removeObject(db, bucket: record.bucket, key: record.key)
-            for data in try Data.fetchAll(db, sql: "SELECT record FROM part WHERE upload_id = ?", arguments: [id]) {
+            for data in try Data.fetchAll(db.cachedStatement(sql: "SELECT record FROM part WHERE upload_id = ?"), arguments: [id]) {
                 let p = try Self.decode(PartRecord.self, data)
                 if !used.contains(p.blob.id) {
-                    if p.blob.inline { try db.execute(sql: "DELETE FROM inline_blob WHERE id = ?", arguments: [p.blob.id]) }
+                    if p.blob.inline { try db.cachedStatement(sql: "DELETE FROM inline_blob WHERE id = ?").execute(arguments: [p.blob.id]) }
                     garbage.append(p.blob)
                 }
             }
-            try db.execute(sql: "DELETE FROM part WHERE upload_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM upload WHERE id = ?", arguments: [id])
-            try db.execute(
-                sql: "INSERT INTO object(bucket, key, record) VALUES (?, ?, ?)", arguments: [record.bucket, record.key, try Self.encode(record)])
+            try db.cachedStatement(sql: "DELETE FROM part WHERE upload_id = ?").execute(arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM upload WHERE id = ?").execute(arguments: [id])
+            try db.cachedStatement(sql: "INSERT INTO object(bucket, key, record) VALUES (?, ?, ?)").execute(arguments: [record.bucket, record.key, try Self.encode(record)])
             return garbage
         }
         blobs.remove(garbage)
@@ -399,7 +395,7 @@ public final class ObjectStore: Sendable {
 
     public func abortUpload(id: String) async throws {
         let garbage: [BlobRef] = try await writer.write { db in
-            guard try Row.fetchOne(db, sql: "SELECT 1 FROM upload WHERE id = ?", arguments: [id]) != nil else {
+            guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM upload WHERE id = ?"), arguments: [id]) != nil else {
                 throw StorageError.noSuchUpload
             }
             return try Self.deleteUpload(db, id: id)
@@ -409,13 +405,13 @@ public final class ObjectStore: Sendable {
 
     static func deleteUpload(_ db: Database, id: String) throws -> [BlobRef] {
         var refs: [BlobRef] = []
-        for data in try Data.fetchAll(db, sql: "SELECT record FROM part WHERE upload_id = ?", arguments: [id]) {
+        for data in try Data.fetchAll(db.cachedStatement(sql: "SELECT record FROM part WHERE upload_id = ?"), arguments: [id]) {
             let p = try decode(PartRecord.self, data)
-            if p.blob.inline { try db.execute(sql: "DELETE FROM inline_blob WHERE id = ?", arguments: [p.blob.id]) }
+            if p.blob.inline { try db.cachedStatement(sql: "DELETE FROM inline_blob WHERE id = ?").execute(arguments: [p.blob.id]) }
             refs.append(p.blob)
         }
-        try db.execute(sql: "DELETE FROM part WHERE upload_id = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM upload WHERE id = ?", arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM part WHERE upload_id = ?").execute(arguments: [id])
+        try db.cachedStatement(sql: "DELETE FROM upload WHERE id = ?").execute(arguments: [id])
         return refs
     }
 
@@ -424,7 +420,7 @@ public final class ObjectStore: Sendable {
         -> [UploadRecord]
     {
         try await db.read { db in
-            let all = try Data.fetchAll(db, sql: "SELECT record FROM upload WHERE bucket = ? ORDER BY key, id", arguments: [bucket])
+            let all = try Data.fetchAll(db.cachedStatement(sql: "SELECT record FROM upload WHERE bucket = ? ORDER BY key, id"), arguments: [bucket])
                 .map { try Self.decode(UploadRecord.self, $0) }
             return Array(
                 all.filter { u in

@@ -3,7 +3,7 @@ import EmulatorServer
 import Foundation
 import Logging
 
-@main
+
 struct S3Emu: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "s3emu",
@@ -55,7 +55,9 @@ struct Serve: AsyncParsableCommand {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
     }
 
-    func run() async throws {
+    func run() async throws { try await serve() }
+
+    func serve() async throws {
         var logger = Logger(label: "s3emu")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let dir = URL(fileURLWithPath: dataDir, isDirectory: true).standardizedFileURL

@@ -1,0 +1,19 @@
+import ArgumentParser
+import NIOCore
+import NIOPosix
+
+// Run Swift Concurrency on NIO's event loops: request handlers then resume on the thread that owns their socket,
+// without a hop to a separate pool for every request. Must happen before the first task is created.
+NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+
+do {
+    let command = try S3Emu.parseAsRoot()
+    if let serve = command as? Serve {
+        try await serve.serve()
+    } else {
+        var sync = command
+        try sync.run()
+    }
+} catch {
+    S3Emu.exit(withError: error)
+}
