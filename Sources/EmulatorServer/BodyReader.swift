@@ -1,5 +1,6 @@
-import AsyncAlgorithms
 import Crypto
+import Dispatch
+import NIOConcurrencyHelpers
 import HummingbirdCore
 import NIOCore
 import S3Wire
@@ -161,46 +162,64 @@ struct PayloadDigests: Sendable {
     }
 }
 
-/// Runs `PayloadDigests` on its own task, fed in batches of about 1 MiB through a channel that suspends the reader
-/// while the hasher is behind, so memory stays bounded.
+/// Runs `PayloadDigests` on a serial dispatch queue, outside the event loops that read the socket, so hashing a large
+/// body overlaps with receiving and writing it. Batches of about 1 MiB are handed over; the reader waits when two are
+/// already queued, so memory stays bounded.
 final class OffloadedDigests: @unchecked Sendable {
-    private let channel = AsyncChannel<[ByteBuffer]>()
-    private let task: Task<PayloadDigests, Never>
+    private let queue = DispatchQueue(label: "s3emu.body-digest")
+    private let lock = NIOLock()
+    private var digests: PayloadDigests
+    private var inFlight = 0
+    private var waiter: CheckedContinuation<Void, Never>?
     private var batch: [ByteBuffer] = []
     private var batchBytes = 0
     static let batchLimit = 1024 * 1024
+    static let maxInFlight = 2
 
-    init(_ initial: PayloadDigests) {
-        let channel = self.channel
-        task = Task {
-            var d = initial
-            for await buffers in channel {
-                for b in buffers { b.withUnsafeReadableBytes { d.update($0) } }
-            }
-            return d
-        }
-    }
+    init(_ initial: PayloadDigests) { digests = initial }
 
     func add(_ buffer: ByteBuffer) async {
         batch.append(buffer)
         batchBytes += buffer.readableBytes
-        if batchBytes >= Self.batchLimit {
-            let full = batch
-            batch = []
-            batchBytes = 0
-            await channel.send(full)
+        if batchBytes >= Self.batchLimit { await submit() }
+    }
+
+    private func submit() async {
+        let full = batch
+        batch = []
+        batchBytes = 0
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let mustWait = lock.withLock { () -> Bool in
+                if inFlight >= Self.maxInFlight {
+                    waiter = c
+                    return true
+                }
+                return false
+            }
+            if !mustWait { c.resume() }
+        }
+        lock.withLock { inFlight += 1 }
+        queue.async {
+            var d = self.lock.withLock { self.digests }
+            for b in full { b.withUnsafeReadableBytes { d.update($0) } }
+            let resume = self.lock.withLock { () -> CheckedContinuation<Void, Never>? in
+                self.digests = d
+                self.inFlight -= 1
+                defer { self.waiter = nil }
+                return self.waiter
+            }
+            resume?.resume()
         }
     }
 
     func finish() async -> PayloadDigests {
-        if !batch.isEmpty { await channel.send(batch) }
-        batch = []
-        channel.finish()
-        return await task.value
+        if !batch.isEmpty { await submit() }
+        // The queue is serial: a barrier block runs after every batch.
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in queue.async { c.resume() } }
+        return lock.withLock { digests }
     }
 
     func cancel() {
-        channel.finish()
-        task.cancel()
+        batch = []
     }
 }

@@ -104,15 +104,24 @@ public enum SigV4 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The canonical request text.
+    /// The canonical request text. Header names compare case-insensitively (cheapest when already lower-cased, as
+    /// `RequestHead` keeps them).
     public static func canonicalRequest(
         method: String, canonicalURI: String, canonicalQuery: String, headers: [(String, String)], signedHeaders: [String],
         payloadHash: String
     ) -> String {
-        var byName: [String: [String]] = [:]
-        for (name, value) in headers { byName[name.lowercased(), default: []].append(canonicalHeaderValue(value)) }
         var text = method + "\n" + canonicalURI + "\n" + canonicalQuery + "\n"
-        for name in signedHeaders { text += name + ":" + (byName[name] ?? []).joined(separator: ",") + "\n" }
+        for name in signedHeaders {
+            text += name
+            text += ":"
+            var first = true
+            for (n, v) in headers where n.utf8.count == name.utf8.count && (n == name || n.lowercased() == name) {
+                if !first { text += "," }
+                text += canonicalHeaderValue(v)
+                first = false
+            }
+            text += "\n"
+        }
         text += "\n" + signedHeaders.joined(separator: ";") + "\n" + payloadHash
         return text
     }
