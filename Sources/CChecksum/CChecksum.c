@@ -80,10 +80,7 @@ uint32_t s3emu_crc32c(uint32_t crc, const void *data, size_t length) {
     return ~crc32c_soft(crc, data, length);
 }
 
-uint64_t s3emu_crc64nvme(uint64_t crc, const void *data, size_t length) {
-    pthread_once(&tables_once, build_tables);
-    const unsigned char *p = data;
-    crc = ~crc;
+static uint64_t crc64_soft(uint64_t crc, const unsigned char *p, size_t length) {
     while (length >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
@@ -95,5 +92,45 @@ uint64_t s3emu_crc64nvme(uint64_t crc, const void *data, size_t length) {
         length -= 8;
     }
     while (length--) crc = (crc >> 8) ^ crc64_table[0][(crc ^ *p++) & 0xff];
-    return ~crc;
+    return crc;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+// Folding with carry-less multiplication (reflected domain). A 128-bit state X followed by 128 more message bits
+// folds to clmul(X.lo, K_LO) ^ clmul(X.hi, K_HI) ^ next, where K_LO = reflect64(x^191 mod P) and
+// K_HI = reflect64(x^127 mod P). The folded state has the same CRC register as the message so far, so the last
+// 16 bytes of state and the tail finish through the table.
+#define CRC64NVME_K_LO 0xeadc41fd2ba3d420ull
+#define CRC64NVME_K_HI 0x21e9761e252621acull
+
+__attribute__((target("pclmul,sse2")))
+static uint64_t crc64_clmul(uint64_t crc, const unsigned char *p, size_t length) {
+    const __m128i k = _mm_set_epi64x((long long)CRC64NVME_K_HI, (long long)CRC64NVME_K_LO);
+    __m128i x = _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), _mm_set_epi64x(0, (long long)crc));
+    p += 16;
+    length -= 16;
+    while (length >= 16) {
+        __m128i d = _mm_loadu_si128((const __m128i *)p);
+        __m128i a = _mm_clmulepi64_si128(x, k, 0x00);
+        __m128i b = _mm_clmulepi64_si128(x, k, 0x11);
+        x = _mm_xor_si128(_mm_xor_si128(a, b), d);
+        p += 16;
+        length -= 16;
+    }
+    unsigned char state[16];
+    _mm_storeu_si128((__m128i *)state, x);
+    crc = crc64_soft(0, state, 16);
+    return crc64_soft(crc, p, length);
+}
+#endif
+
+uint64_t s3emu_crc64nvme(uint64_t crc, const void *data, size_t length) {
+    pthread_once(&tables_once, build_tables);
+    crc = ~crc;
+#if defined(__x86_64__)
+    if (length >= 64 && __builtin_cpu_supports("pclmul")) return ~crc64_clmul(crc, data, length);
+#endif
+    return ~crc64_soft(crc, data, length);
 }
