@@ -15,7 +15,7 @@ public struct RequestHead: Sendable {
         self.method = method
         self.rawPath = rawPath
         self.rawQuery = rawQuery
-        self.headers = headers.map { ($0.0.lowercased(), $0.1) }
+        self.headers = headers.map { ($0.0.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? $0.0.lowercased() : $0.0, $0.1) }
         self.query = URIEncoding.parseQuery(rawQuery)
     }
 

@@ -49,17 +49,21 @@ final class GroupCommitWriter: @unchecked Sendable {
             do {
                 try db.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
+                        // Savepoints through cached statements: GRDB's inSavepoint parses its SQL on every call.
+                        let begin = try db.cachedStatement(sql: "SAVEPOINT s3emu_op")
+                        let release = try db.cachedStatement(sql: "RELEASE SAVEPOINT s3emu_op")
+                        let rollback = try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT s3emu_op")
                         for item in batch {
-                            var outcome: Result<Any, any Error> = .failure(CancellationError())
+                            try begin.execute()
                             do {
-                                try db.inSavepoint {
-                                    outcome = .success(try item.run(db))
-                                    return .commit
-                                }
+                                let value = try item.run(db)
+                                try release.execute()
+                                results.append(.success(value))
                             } catch {
-                                outcome = .failure(error)
+                                try rollback.execute()
+                                try release.execute()
+                                results.append(.failure(error))
                             }
-                            results.append(outcome)
                         }
                         return .commit
                     }
