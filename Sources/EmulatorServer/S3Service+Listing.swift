@@ -39,6 +39,14 @@ extension S3Service {
         w.close(element)
     }
 
+    func writeCommonPrefixes(_ w: inout XMLWriter, _ prefixes: [String], _ enc: (String) -> String) {
+        for p in prefixes {
+            w.open("CommonPrefixes")
+            w.element("Prefix", enc(p))
+            w.close("CommonPrefixes")
+        }
+    }
+
     func listObjects(_ r: S3Request, v2: Bool) async throws -> Response {
         _ = try await requireBucket(r.bucket)
         let url = try encodingType(r)
@@ -80,11 +88,7 @@ extension S3Service {
         if v2, token == nil, let sa = r.query("start-after") { w.element("StartAfter", enc(sa)) }
         let owner = v2 ? r.query("fetch-owner") == "true" : true
         for o in page.objects { writeContents(&w, o, url: url, owner: owner) }
-        for p in page.commonPrefixes {
-            w.open("CommonPrefixes")
-            w.element("Prefix", enc(p))
-            w.close("CommonPrefixes")
-        }
+        writeCommonPrefixes(&w, page.commonPrefixes, enc)
         if url { w.element("EncodingType", "url") }
         w.close("ListBucketResult")
         return .xml(w.document)
@@ -114,11 +118,7 @@ extension S3Service {
         if let delimiter { w.element("Delimiter", enc(delimiter)) }
         w.element("IsTruncated", page.isTruncated ? "true" : "false")
         for o in page.objects { writeContents(&w, o, url: url, owner: true, element: "Version") }
-        for p in page.commonPrefixes {
-            w.open("CommonPrefixes")
-            w.element("Prefix", enc(p))
-            w.close("CommonPrefixes")
-        }
+        writeCommonPrefixes(&w, page.commonPrefixes, enc)
         if url { w.element("EncodingType", "url") }
         w.close("ListVersionsResult")
         return .xml(w.document)

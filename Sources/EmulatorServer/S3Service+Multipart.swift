@@ -275,11 +275,7 @@ extension S3Service {
             w.element("Initiated", HTTPDate.iso8601(milliseconds: u.initiatedMs))
             w.close("Upload")
         }
-        for p in prefixes {
-            w.open("CommonPrefixes")
-            w.element("Prefix", enc(p))
-            w.close("CommonPrefixes")
-        }
+        writeCommonPrefixes(&w, prefixes, enc)
         if url { w.element("EncodingType", "url") }
         w.close("ListMultipartUploadsResult")
         return .xml(w.document)

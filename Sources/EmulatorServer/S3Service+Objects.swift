@@ -44,12 +44,7 @@ extension S3Service {
             userMetadata: described.metadata, checksum: checksum,
             parts: [ObjectPart(number: 1, blob: blob.ref, etag: etag, checksum: checksum)], tags: described.tags,
             storageClass: described.storageClass)
-        do {
-            try await store.putObject(record, blobs: [blob])
-        } catch {
-            store.blobs.remove([blob.ref])
-            throw error
-        }
+        try await commit(record, blob: blob)
         var h = HTTPFields()
         h.add("ETag", "\"\(etag)\"")
         if let c = digest.checksum, r.head.headers.contains(where: { $0.0.hasPrefix("x-amz-checksum-") || $0.0 == "x-amz-trailer" || $0.0 == "x-amz-sdk-checksum-algorithm" }) {
@@ -340,12 +335,7 @@ extension S3Service {
             checksum: stored, parts: [ObjectPart(number: 1, blob: blob.ref, etag: md5, checksum: stored)],
             tags: tagDirective == "REPLACE" ? described.tags : src.tags,
             storageClass: r.header("x-amz-storage-class") ?? src.storageClass)
-        do {
-            try await store.putObject(record, blobs: [blob])
-        } catch {
-            store.blobs.remove([blob.ref])
-            throw error
-        }
+        try await commit(record, blob: blob)
         var w = XMLWriter()
         w.open("CopyObjectResult", namespace: true)
         w.element("LastModified", HTTPDate.iso8601(milliseconds: record.lastModifiedMs))

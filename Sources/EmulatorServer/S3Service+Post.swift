@@ -71,12 +71,7 @@ extension S3Service {
             bucket: bucket, key: key, size: size, etag: etag, lastModifiedMs: Self.nowMs(), headers: described.headers,
             userMetadata: described.metadata, checksum: checksum, parts: [ObjectPart(number: 1, blob: blob.ref, etag: etag, checksum: checksum)],
             storageClass: described.storageClass)
-        do {
-            try await store.putObject(record, blobs: [blob])
-        } catch {
-            store.blobs.remove([blob.ref])
-            throw error
-        }
+        try await commit(record, blob: blob)
         let scheme = isTLS ? "https" : "http"
         let location = "\(scheme)://\(head.header("host") ?? "localhost")/\(URIEncoding.encode(bucket))/\(URIEncoding.encode(key, keepSlash: true))"
         var h = HTTPFields()

@@ -93,6 +93,16 @@ final class S3Service: Sendable {
         return b
     }
 
+    /// Makes `record` the current object; on failure the new blob is removed, so nothing half-written remains.
+    func commit(_ record: ObjectRecord, blob: PendingBlob) async throws {
+        do {
+            try await store.putObject(record, blobs: [blob])
+        } catch {
+            store.blobs.remove([blob.ref])
+            throw error
+        }
+    }
+
     /// Reads and parses an XML request body.
     func xmlBody(_ r: S3Request) async throws -> XMLNode {
         let bytes = try await BodyReader(head: r.head, auth: r.auth).collect(r.body)

@@ -53,11 +53,7 @@ public struct AWSChunkedDecoder: Sendable {
 
     static let malformed = S3Error(status: 400, code: "IncompleteBody", message: "The request body terminated unexpectedly")
 
-    static func signatureMismatch() -> S3Error {
-        S3Error(
-            status: 403, code: "SignatureDoesNotMatch",
-            message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
-    }
+    static func signatureMismatch() -> S3Error { S3Error.signatureDoesNotMatch }
 
     /// Consumes `input` whole and returns the decoded data it held.
     public mutating func decode(_ input: ByteBuffer) throws(S3Error) -> [ByteBuffer] {

@@ -128,15 +128,21 @@ extension S3Error {
     }
     public static let invalidAccessKeyID = S3Error(
         status: 403, code: "InvalidAccessKeyId", message: "The AWS Access Key Id you provided does not exist in our records.")
-    public static func signatureDoesNotMatch(accessKey: String, stringToSign: String, signature: String, canonicalRequest: String) -> S3Error {
-        S3Error(
-            status: 403, code: "SignatureDoesNotMatch",
-            message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-            fields: [
-                ("AWSAccessKeyId", accessKey), ("StringToSign", stringToSign), ("SignatureProvided", signature),
-                ("CanonicalRequest", canonicalRequest),
-            ])
+    /// SignatureDoesNotMatch with what S3 reports to help debugging (the canonical request only for SigV4).
+    public static func signatureDoesNotMatch(accessKey: String, stringToSign: String, signature: String, canonicalRequest: String? = nil)
+        -> S3Error
+    {
+        var fields = [("AWSAccessKeyId", accessKey), ("StringToSign", stringToSign), ("SignatureProvided", signature)]
+        if let canonicalRequest { fields.append(("CanonicalRequest", canonicalRequest)) }
+        var e = signatureDoesNotMatch
+        e.fields = fields
+        return e
     }
+
+    /// SignatureDoesNotMatch without details (aws-chunked chunk and trailer signatures).
+    public static let signatureDoesNotMatch = S3Error(
+        status: 403, code: "SignatureDoesNotMatch",
+        message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
     public static func requestTimeTooSkewed(requestTime: String, serverTime: String) -> S3Error {
         S3Error(
             status: 403, code: "RequestTimeTooSkewed",

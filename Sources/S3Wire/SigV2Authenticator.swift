@@ -83,10 +83,7 @@ struct SigV2Authenticator {
         let texts = Self.stringsToSign(head, dateLine: dateLine, bucket: bucket)
         let text = texts[0]
         guard Self.verify(texts, secret: secret, signature: signature) else {
-            throw S3Error(
-                status: 403, code: "SignatureDoesNotMatch",
-                message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-                fields: [("AWSAccessKeyId", accessKey), ("StringToSign", text), ("SignatureProvided", signature)])
+            throw S3Error.signatureDoesNotMatch(accessKey: accessKey, stringToSign: text, signature: signature)
         }
         return Authentication(accessKey: accessKey, payload: .unsigned, chunkSigning: nil, presigned: false)
     }
@@ -107,10 +104,7 @@ struct SigV2Authenticator {
         let texts = Self.stringsToSign(head, dateLine: expiresText, bucket: bucket)
         let text = texts[0]
         guard Self.verify(texts, secret: secret, signature: signature) else {
-            throw S3Error(
-                status: 403, code: "SignatureDoesNotMatch",
-                message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-                fields: [("AWSAccessKeyId", accessKey), ("StringToSign", text), ("SignatureProvided", signature)])
+            throw S3Error.signatureDoesNotMatch(accessKey: accessKey, stringToSign: text, signature: signature)
         }
         return Authentication(accessKey: accessKey, payload: .unsigned, chunkSigning: nil, presigned: true)
     }

@@ -261,10 +261,7 @@ extension SigV4Authenticator {
             guard let secret = secretForAccessKey(credential.accessKey) else { throw S3Error.invalidAccessKeyID.with(("AWSAccessKeyId", credential.accessKey)) }
             let key = signingKeys.key(secret: secret, date: credential.date, region: credential.region, service: service)
             guard SigV4.constantTimeEquals(SigV4.sign(policy, key: key), signature) else {
-                throw S3Error(
-                    status: 403, code: "SignatureDoesNotMatch",
-                    message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-                    fields: [("AWSAccessKeyId", credential.accessKey), ("StringToSign", policy), ("SignatureProvided", signature)])
+                throw S3Error.signatureDoesNotMatch(accessKey: credential.accessKey, stringToSign: policy, signature: signature)
             }
             return credential.accessKey
         }
@@ -273,10 +270,7 @@ extension SigV4Authenticator {
         }
         guard let secret = secretForAccessKey(accessKey) else { throw S3Error.invalidAccessKeyID.with(("AWSAccessKeyId", accessKey)) }
         guard SigV4.constantTimeEquals(SigV2Authenticator.sign(policy, secret: secret), signature) else {
-            throw S3Error(
-                status: 403, code: "SignatureDoesNotMatch",
-                message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-                fields: [("AWSAccessKeyId", accessKey), ("StringToSign", policy), ("SignatureProvided", signature)])
+            throw S3Error.signatureDoesNotMatch(accessKey: accessKey, stringToSign: policy, signature: signature)
         }
         return accessKey
     }
