@@ -28,10 +28,11 @@ public struct RequestHead: Sendable {
         }
     }
 
-    /// First value of a header (name compared case-insensitively).
+    /// First value of a header. Stored names are lower-case; pass a lower-case name (any other is lower-cased first).
     public func header(_ name: String) -> String? {
-        let n = name.lowercased()
-        return headers.first { $0.0 == n }?.1
+        let n = name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? name.lowercased() : name
+        for (k, v) in headers where k == n { return v }
+        return nil
     }
 
     /// First value of a query parameter.
