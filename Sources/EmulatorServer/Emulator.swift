@@ -75,7 +75,7 @@ public struct Emulator: Sendable {
             }
             onReady(endpoints)
         }
-        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [Expect100ContinueHandler()]))
+        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [Expect100ContinueHandler(), LargeReadsHandler()]))
         var services: [any Service] = []
         let plain = Application(
             responder: S3Responder(service: service, admin: admin, isTLS: false), server: http1,
