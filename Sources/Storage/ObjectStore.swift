@@ -33,6 +33,8 @@ public final class ObjectStore: Sendable {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Checkpoint less often: each one stalls the writer; larger ones amortise their fsyncs.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
         }
         db = try DatabasePool(path: directory.appendingPathComponent("metadata.sqlite").path, configuration: config)
         var migrator = DatabaseMigrator()
