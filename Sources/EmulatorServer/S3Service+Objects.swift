@@ -6,7 +6,7 @@ import Storage
 
 extension S3Service {
     static let maxKeyBytes = 1024
-    static let readChunk = 256 * 1024
+    static let readChunk = 1024 * 1024
 
     func checkKey(_ key: String) throws(S3Error) {
         guard key.utf8.count <= Self.maxKeyBytes else { throw S3Error.keyTooLong.with(("Size", String(key.utf8.count)), ("MaxSizeAllowed", "1024")) }
