@@ -174,7 +174,7 @@ final class OffloadedDigests: @unchecked Sendable {
     private var batch: [ByteBuffer] = []
     private var batchBytes = 0
     static let batchLimit = 1024 * 1024
-    static let maxInFlight = 2
+    static let maxInFlight = 4
 
     init(_ initial: PayloadDigests) { digests = initial }
 
