@@ -66,7 +66,12 @@ struct BodyReader {
     }
 
     /// Reads `body` to the end, passing decoded bytes to `sink`. Throws `S3Error` on any mismatch.
-    func read(_ body: RequestBody, maxSize: Int64 = 5 * 1024 * 1024 * 1024, sink: (ByteBuffer) throws -> Void) async throws -> BodyDigest {
+    /// `received` runs once every byte has arrived and the framing checks passed, while large bodies are still being
+    /// hashed: callers make the bytes durable there, overlapping the fsync with the hashing.
+    func read(
+        _ body: RequestBody, maxSize: Int64 = 5 * 1024 * 1024 * 1024, sink: (ByteBuffer) throws -> Void,
+        received: () async throws -> Void = {}
+    ) async throws -> BodyDigest {
         let chunked = auth.payload.isStreaming || (head.header("content-encoding")?.lowercased().contains("aws-chunked") ?? false)
         var decoder: AWSChunkedDecoder?
         if chunked {
@@ -82,11 +87,12 @@ struct BodyReader {
             declared = head.header("content-length").flatMap { Int64($0) }
         }
         if let declared, declared > maxSize { throw S3Error.entityTooLarge(size: declared, maximum: maxSize) }
-        return try await readLoop(body, decoder: &decoder, declared: declared, maxSize: maxSize, sink: sink)
+        return try await readLoop(body, decoder: &decoder, declared: declared, maxSize: maxSize, sink: sink, received: received)
     }
 
     private func readLoop(
-        _ body: RequestBody, decoder: inout AWSChunkedDecoder?, declared: Int64?, maxSize: Int64, sink: (ByteBuffer) throws -> Void
+        _ body: RequestBody, decoder: inout AWSChunkedDecoder?, declared: Int64?, maxSize: Int64, sink: (ByteBuffer) throws -> Void,
+        received: () async throws -> Void
     ) async throws -> BodyDigest {
         var digests = PayloadDigests(sha256: { if case .sha256 = auth.payload { return true } else { return false } }())
         // Large bodies hash MD5/SHA-256 on a second task, overlapping with the network and the disk.
@@ -115,9 +121,10 @@ struct BodyReader {
             offload?.cancel()
             throw error
         }
-        if let offload { digests = await offload.finish() }
         if let decoder { try decoder.finish() }
         if let declared, declared != size { throw S3Error.incompleteBody }
+        try await received()
+        if let offload { digests = await offload.finish() }
         if case .sha256(let expected) = auth.payload, let sha = digests.sha256 {
             let got = sha.finalize().hexString
             guard got == expected else { throw S3Error.contentSHA256Mismatch(client: expected, computed: got) }

@@ -16,11 +16,15 @@ extension S3Service {
     func ingest(_ r: S3Request, maxSize: Int64 = 5 * 1024 * 1024 * 1024) async throws -> (PendingBlob, BodyDigest) {
         let reader = try BodyReader(head: r.head, auth: r.auth)
         let writer = store.blobs.makeWriter()
+        var blob: PendingBlob?
         do {
-            let digest = try await reader.read(r.body, maxSize: maxSize) { try writer.write($0) }
-            return (try await writer.finish(), digest)
+            let digest = try await reader.read(r.body, maxSize: maxSize, sink: { try writer.write($0) }) {
+                blob = try await writer.finish()  // fsync while the hashes catch up
+            }
+            guard let blob else { throw S3Error.internalError }
+            return (blob, digest)
         } catch {
-            writer.discard()
+            if let blob { store.blobs.remove([blob.ref]) } else { writer.discard() }
             throw error
         }
     }

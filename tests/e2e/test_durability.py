@@ -86,3 +86,31 @@ def test_concurrent_get_during_overwrites_sees_whole_versions(server, tmp_path):
         stop.set()
         t.join(timeout=60)
     assert errors == []
+
+
+def _blob_files(data_dir):
+    return sorted(p.name for p in (data_dir / "store" / "blobs").rglob("*") if p.is_file())
+
+
+def test_refused_uploads_leave_no_bytes_behind(server_factory, tmp_path):
+    """Large bodies become durable before their digests are checked; a mismatch must remove them again."""
+    import base64
+    import botocore.exceptions
+    import pytest
+
+    data_dir = tmp_path / "refused"
+    srv = server_factory(data_dir)
+    s3 = srv.endpoint("http").client()
+    bucket = unique_bucket("refused")
+    s3.create_bucket(Bucket=bucket)
+    before = _blob_files(data_dir)
+    body = random_bytes(3 * MIB)
+    wrong_md5 = base64.b64encode(hashlib.md5(b"something else").digest()).decode()
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=body, ContentMD5=wrong_md5)
+    assert e.value.response["Error"]["Code"] == "BadDigest"
+    assert _blob_files(data_dir) == before
+    assert list((data_dir / "store" / "tmp").iterdir()) == []
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.head_object(Bucket=bucket, Key="k")
+    assert e.value.response["Error"]["Code"] == "404"
