@@ -33,7 +33,7 @@ public enum S3Operation: String, Sendable, CaseIterable {
         "accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory", "legal-hold", "lifecycle",
         "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus",
         "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select", "torrent", "website",
-        "tagging", "renameObject", "metadataTable", "session",
+        "renameObject", "metadataTable", "session",
     ]
 
     /// Routes a request. Throws 501 for sub-resources that are not served and 405 for methods that do not apply.
@@ -44,11 +44,11 @@ public enum S3Operation: String, Sendable, CaseIterable {
             if m == "GET" { return .listBuckets }
             throw S3Error.methodNotAllowed
         }
-        _ = bucket
         if address.key == nil {
-            if has("tagging") || !unsupported(head).isEmpty { throw S3Error.notImplemented() }
+            // Bucket tagging and versioning changes are not served; reading versioning is.
+            if has("tagging") || !unsupported(head).isEmpty || (m == "PUT" && has("versioning")) { throw S3Error.notImplemented() }
             switch m {
-            case "PUT": return has("versioning") ? try notImplementedThrow() : .createBucket
+            case "PUT": return .createBucket
             case "DELETE": return .deleteBucket
             case "HEAD": return .headBucket
             case "POST":
@@ -95,8 +95,6 @@ public enum S3Operation: String, Sendable, CaseIterable {
     }
 
     static func unsupported(_ head: RequestHead) -> [String] {
-        (head.query ?? []).map(\.0).filter { unsupportedSubresources.contains($0) && $0 != "tagging" }
+        (head.query ?? []).map(\.0).filter { unsupportedSubresources.contains($0) }
     }
-
-    static func notImplementedThrow() throws(S3Error) -> S3Operation { throw S3Error.notImplemented() }
 }

@@ -145,7 +145,7 @@ public struct SigV4Authenticator: Sendable {
         }
         let canonical = SigV4.canonicalRequest(
             method: head.method, canonicalURI: uri, canonicalQuery: SigV4.canonicalQuery(query), headers: head.headers,
-            signedHeaders: signedHeaders, payloadHash: service == "s3" ? payloadText : (payloadText.isEmpty ? "" : payloadText))
+            signedHeaders: signedHeaders, payloadHash: payloadText)
         let stringToSign = SigV4.stringToSign(timestamp: timestamp, scope: credential.scope, canonicalRequest: canonical)
         let key = signingKeys.key(secret: secret, date: credential.date, region: credential.region, service: service)
         let expected = SigV4.sign(stringToSign, key: key)

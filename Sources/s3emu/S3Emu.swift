@@ -34,7 +34,7 @@ struct Serve: AsyncParsableCommand {
     var secretKey: String = ProcessInfo.processInfo.environment["S3EMU_SECRET_KEY"] ?? EmulatorConfiguration.defaultSecretKey
 
     @Option(help: "A file of extra credentials, one 'ACCESS_KEY SECRET_KEY' pair per line (env S3EMU_CREDENTIALS_FILE).")
-    var credentialsFile: String? = ProcessInfo.processInfo.environment["S3EMU_CREDENTIALS_FILE"]
+    var credentialsFile: String?
 
     @Option(help: "Region (env S3EMU_REGION).")
     var region: String = ProcessInfo.processInfo.environment["S3EMU_REGION"] ?? "us-east-1"
@@ -62,7 +62,7 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let dir = URL(fileURLWithPath: dataDir, isDirectory: true).standardizedFileURL
         var credentials = [accessKey: secretKey]
-        if let credentialsFile {
+        if let credentialsFile = credentialsFile ?? ProcessInfo.processInfo.environment["S3EMU_CREDENTIALS_FILE"] {
             let text = try String(contentsOfFile: credentialsFile, encoding: .utf8)
             for line in text.split(separator: "\n") where !line.hasPrefix("#") {
                 let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
