@@ -4,20 +4,11 @@ import Testing
 @testable import S3Wire
 
 @Suite struct SigV4AuthenticatorTests {
-    static let getSignedHeaders = "host;range;x-amz-content-sha256;x-amz-date"
-    static let getSignature = "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
-    static let getCanonicalRequest = """
-        GET
-        /test.txt
-
-        host:examplebucket.s3.amazonaws.com
-        range:bytes=0-9
-        x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
-        x-amz-date:20130524T000000Z
-
-        host;range;x-amz-content-sha256;x-amz-date
-        e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
-        """
+    /// AWS's "GET Object" example, shared with `SigV4Tests`.
+    static let getExample = SigV4Tests.headerExamples[0]
+    static let getSignedHeaders = getExample.signedHeaders.joined(separator: ";")
+    static let getSignature = getExample.signature
+    static let getCanonicalRequest = getExample.canonicalRequest
     static let getStringToSign =
         "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972"
 
@@ -41,34 +32,27 @@ import Testing
         var testDescription: String { name }
     }
 
+    /// AWS's "PUT Object" example, sent to `target`.
+    static func putExample(name: String, target: String) -> Example {
+        Example(
+            name: name,
+            head: RequestHead(
+                method: "PUT", target: target,
+                headers: [
+                    ("Host", AWSExample.host), ("Date", "Fri, 24 May 2013 00:00:00 GMT"),
+                    ("Authorization", AWSExample.authorization(
+                        signedHeaders: "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class",
+                        signature: "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd")),
+                    ("x-amz-date", AWSExample.timestamp), ("x-amz-storage-class", "REDUCED_REDUNDANCY"),
+                    ("x-amz-content-sha256", SigV4Tests.putPayloadHash),
+                ]),
+            payload: .sha256(SigV4Tests.putPayloadHash))
+    }
+
     static let examples: [Example] = [
         Example(name: "GET Object", head: getObject(), payload: .sha256(AWSExample.emptyHash)),
-        Example(
-            name: "PUT Object",
-            head: RequestHead(
-                method: "PUT", target: "/test$file.text",
-                headers: [
-                    ("Host", AWSExample.host), ("Date", "Fri, 24 May 2013 00:00:00 GMT"),
-                    ("Authorization", AWSExample.authorization(
-                        signedHeaders: "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class",
-                        signature: "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd")),
-                    ("x-amz-date", AWSExample.timestamp), ("x-amz-storage-class", "REDUCED_REDUNDANCY"),
-                    ("x-amz-content-sha256", SigV4Tests.putPayloadHash),
-                ]),
-            payload: .sha256(SigV4Tests.putPayloadHash)),
-        Example(
-            name: "PUT Object, path already percent-encoded",
-            head: RequestHead(
-                method: "PUT", target: "/test%24file.text",
-                headers: [
-                    ("Host", AWSExample.host), ("Date", "Fri, 24 May 2013 00:00:00 GMT"),
-                    ("Authorization", AWSExample.authorization(
-                        signedHeaders: "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class",
-                        signature: "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd")),
-                    ("x-amz-date", AWSExample.timestamp), ("x-amz-storage-class", "REDUCED_REDUNDANCY"),
-                    ("x-amz-content-sha256", SigV4Tests.putPayloadHash),
-                ]),
-            payload: .sha256(SigV4Tests.putPayloadHash)),
+        putExample(name: "PUT Object", target: "/test$file.text"),
+        putExample(name: "PUT Object, path already percent-encoded", target: "/test%24file.text"),
         Example(
             name: "GET lifecycle",
             head: RequestHead(
