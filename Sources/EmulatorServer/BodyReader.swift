@@ -36,7 +36,8 @@ struct BodyReader {
         }
         var algorithm: ChecksumAlgorithm?
         var value: String?
-        for (name, v) in head.headers where name.hasPrefix("x-amz-checksum-") && name != "x-amz-checksum-type" && name != "x-amz-checksum-mode" {
+        let notValues: Set<String> = ["x-amz-checksum-type", "x-amz-checksum-mode", "x-amz-checksum-algorithm"]
+        for (name, v) in head.headers where name.hasPrefix("x-amz-checksum-") && !notValues.contains(name) {
             guard let a = ChecksumAlgorithm(headerName: name) else {
                 throw S3Error.invalidRequest("The algorithm type you specified in \(name) header is invalid.")
             }

@@ -128,3 +128,11 @@ def test_boto3_default_wire_format(ep, s3, bucket):
     assert got["Body"].read() == data
     assert got["ChecksumCRC32"] == checksum_b64("CRC32", data)
     assert not got.get("ContentEncoding")
+
+
+def test_checksum_algorithm_header_names_the_algorithm(ep, bucket):
+    """`x-amz-checksum-algorithm` names an algorithm (as on CreateMultipartUpload); it is not a checksum value."""
+    data = random_bytes(3000)
+    put = ep.request("PUT", f"/{bucket}/alg", body=data, headers={"x-amz-checksum-algorithm": "SHA256"})
+    assert put.status_code == 200, put.text
+    assert put.headers["x-amz-checksum-sha256"] == checksum_b64("SHA256", data)
