@@ -11,6 +11,10 @@ struct BodyDigest: Sendable {
     var md5: [UInt8]
     /// The checksum the client asked for (CRC64NVME when it named none), computed over the decoded bytes.
     var checksum: (algorithm: ChecksumAlgorithm, computed: String)?
+    /// Whether the client named a checksum algorithm (S3 then echoes the checksum in its response).
+    var checksumRequested: Bool
+    /// Whether the client sent a checksum value, in a header or a trailer.
+    var checksumValueSent: Bool
 }
 
 /// Reads a request body once: decodes `aws-chunked`, verifies chunk signatures, hashes (MD5 for the ETag,
@@ -20,9 +24,14 @@ struct BodyDigest: Sendable {
 struct BodyReader {
     let head: RequestHead
     let auth: Authentication
-    /// The flexible checksum requested, and the value sent in a header (nil when it comes in a trailer).
+    /// The flexible checksum computed (the one the client named, else CRC64NVME), and the value sent in a header
+    /// (nil when it comes in a trailer or not at all).
     let checksumAlgorithm: ChecksumAlgorithm?
     let checksumHeaderValue: String?
+    /// Whether the client named a checksum algorithm, by value header, trailer or SDK header.
+    let checksumRequested: Bool
+    /// Whether a checksum value comes with the body, in a header or a trailer.
+    var checksumValueSent: Bool { checksumHeaderValue != nil || head.header("x-amz-trailer") != nil }
     let contentMD5: [UInt8]?
 
     init(head: RequestHead, auth: Authentication) throws(S3Error) {
@@ -62,6 +71,7 @@ struct BodyReader {
             algorithm = a
         }
         // S3 keeps a CRC64NVME of every object that arrives without a checksum.
+        checksumRequested = algorithm != nil
         checksumAlgorithm = algorithm ?? .crc64nvme
         checksumHeaderValue = value
     }
@@ -96,7 +106,7 @@ struct BodyReader {
         received: () async throws -> Void
     ) async throws -> BodyDigest {
         var digests = PayloadDigests(sha256: { if case .sha256 = auth.payload { return true } else { return false } }())
-        // Large bodies hash MD5/SHA-256 on a second task, overlapping with the network and the disk.
+        // Large bodies hash MD5/SHA-256 on a dispatch queue, overlapping with the network and the disk.
         let offload = (declared ?? Int64.max) >= PayloadDigests.offloadThreshold ? OffloadedDigests(digests) : nil
         var checksum = checksumAlgorithm.map(ChecksumHasher.init)
         var size: Int64 = 0
@@ -132,7 +142,8 @@ struct BodyReader {
         }
         let md5Value = Array(digests.md5.finalize())
         if let contentMD5, contentMD5 != md5Value { throw S3Error.badDigest }
-        var result = BodyDigest(size: size, md5: md5Value, checksum: nil)
+        var result = BodyDigest(
+            size: size, md5: md5Value, checksum: nil, checksumRequested: checksumRequested, checksumValueSent: checksumValueSent)
         if let checksum {
             let computed = checksum.finalize()
             let sent = checksumHeaderValue ?? decoder?.trailers.first { $0.0 == checksum.algorithm.headerName }?.1
@@ -157,7 +168,7 @@ struct BodyReader {
 
 /// MD5 (for the ETag) and, when the signature covers the payload, SHA-256.
 struct PayloadDigests: Sendable {
-    /// Bodies at least this large (or of unknown length) are hashed on a second task.
+    /// Bodies at least this large (or of unknown length) are hashed off the event loop (`OffloadedDigests`).
     static let offloadThreshold: Int64 = 1024 * 1024
     var md5 = Insecure.MD5()
     var sha256: SHA256?
@@ -171,8 +182,8 @@ struct PayloadDigests: Sendable {
 }
 
 /// Runs `PayloadDigests` on a serial dispatch queue, outside the event loops that read the socket, so hashing a large
-/// body overlaps with receiving and writing it. Batches of about 1 MiB are handed over; the reader waits when two are
-/// already queued, so memory stays bounded.
+/// body overlaps with receiving and writing it. Batches of about 1 MiB are handed over; the reader waits when
+/// `maxInFlight` are already queued, so memory stays bounded.
 final class OffloadedDigests: @unchecked Sendable {
     private let queue = DispatchQueue(label: "s3emu.body-digest")
     private let lock = NIOLock()

@@ -70,9 +70,7 @@ extension S3Service {
         var checksum: StoredChecksum?
         if let alg = upload.template.checksum?.algorithm, let c = digest.checksum, c.algorithm.rawValue == alg {
             checksum = StoredChecksum(algorithm: alg, value: c.computed, type: "COMPOSITE")
-        } else if let alg = upload.template.checksum?.algorithm, digest.checksum?.algorithm.rawValue != alg,
-            r.head.headers.contains(where: { $0.0.hasPrefix("x-amz-checksum-") })
-        {
+        } else if let alg = upload.template.checksum?.algorithm, digest.checksum?.algorithm.rawValue != alg, digest.checksumValueSent {
             store.blobs.remove([blob.ref])
             throw S3Error.invalidRequest("Checksum Type mismatch occurred, expected checksum Type: \(alg.lowercased()), actual checksum Type: \(digest.checksum?.algorithm.rawValue.lowercased() ?? "none")")
         }
@@ -85,7 +83,7 @@ extension S3Service {
         }
         var h = HTTPFields()
         h.add("ETag", "\"\(etag)\"")
-        if let c = digest.checksum, checksum != nil || r.head.headers.contains(where: { $0.0.hasPrefix("x-amz-checksum-") || $0.0 == "x-amz-trailer" }) {
+        if let c = digest.checksum, checksum != nil || digest.checksumRequested {
             h.add(c.algorithm.headerName, c.computed)
         }
         return .empty(.ok, headers: h)

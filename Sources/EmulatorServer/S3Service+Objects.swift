@@ -51,7 +51,7 @@ extension S3Service {
         try await commit(record, blob: blob)
         var h = HTTPFields()
         h.add("ETag", "\"\(etag)\"")
-        if let c = digest.checksum, r.head.headers.contains(where: { $0.0.hasPrefix("x-amz-checksum-") || $0.0 == "x-amz-trailer" || $0.0 == "x-amz-sdk-checksum-algorithm" }) {
+        if let c = digest.checksum, digest.checksumRequested {
             h.add(c.algorithm.headerName, c.computed)
             h.add("x-amz-checksum-type", "FULL_OBJECT")
         }
@@ -212,10 +212,11 @@ extension S3Service {
 
     func deleteObjects(_ r: S3Request) async throws -> Response {
         _ = try await requireBucket(r.bucket)
-        let integrity = r.header("content-md5") != nil || r.header("x-amz-trailer") != nil
-            || r.head.headers.contains { $0.0.hasPrefix("x-amz-checksum-") && $0.0 != "x-amz-checksum-mode" }
-        guard integrity else { throw S3Error.invalidRequest("Missing required header for this request: Content-MD5") }
-        let doc = try await xmlBody(r)
+        let reader = try BodyReader(head: r.head, auth: r.auth)
+        guard reader.contentMD5 != nil || reader.checksumValueSent else {
+            throw S3Error.invalidRequest("Missing required header for this request: Content-MD5")
+        }
+        let doc = try await xmlBody(r, reader: reader)
         guard doc.name == "Delete" else { throw S3Error.malformedXML }
         let objects = doc.children("Object")
         guard !objects.isEmpty, objects.count <= 1000 else { throw S3Error.malformedXML }

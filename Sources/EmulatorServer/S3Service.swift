@@ -104,8 +104,8 @@ final class S3Service: Sendable {
     }
 
     /// Reads and parses an XML request body.
-    func xmlBody(_ r: S3Request) async throws -> XMLNode {
-        let bytes = try await BodyReader(head: r.head, auth: r.auth).collect(r.body)
+    func xmlBody(_ r: S3Request, reader: BodyReader? = nil) async throws -> XMLNode {
+        let bytes = try await (reader ?? BodyReader(head: r.head, auth: r.auth)).collect(r.body)
         do { return try XMLNode.parse(bytes) } catch { throw S3Error.malformedXML }
     }
 }
