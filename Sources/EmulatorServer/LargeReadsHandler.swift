@@ -12,8 +12,4 @@ final class LargeReadsHandler: ChannelInboundHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         context.channel.setOption(ChannelOptions.recvAllocator, value: Self.allocator).whenComplete { _ in }
     }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        context.fireChannelRead(data)
-    }
 }
