@@ -1,0 +1,204 @@
+import Crypto
+import Foundation
+import KeyCore
+import Synchronization
+
+/// One audit record: who used or managed which key, how, and with what result. Never plaintext or key material.
+public struct AuditEvent: Sendable {
+    public var operation: String
+    public var caller: String
+    public var keyId: String?
+    /// The backing-key (material) index a crypto operation used.
+    public var keyVersion: UInt32?
+    public var context: [String: String]?
+    /// `ok` or the KMS error `__type`.
+    public var result: String
+
+    public init(operation: String, caller: String, keyId: String? = nil, keyVersion: UInt32? = nil,
+                context: [String: String]? = nil, result: String = "ok") {
+        self.operation = operation
+        self.caller = caller
+        self.keyId = keyId
+        self.keyVersion = keyVersion
+        self.context = context
+        self.result = result
+    }
+}
+
+/// The tamper-evident audit trail: JSON lines, each chained to the one before by a SHA-256 hash.
+///
+/// ```
+/// line_n = {"seq":n,"time":"<ISO 8601 UTC, ms>","op":…,"caller":…,["keyId":…,]["keyVersion":…,]["context":{…},]
+///           "result":"ok"|"<__type>","prev":"<hash_(n-1)>","hash":"<hash_n>"}
+/// hash_n = hex(SHA-256(the bytes of line_n before `,"hash":"`))        hash_0 of the genesis is 64 × "0"
+/// ```
+/// Editing any byte of a line breaks its own hash; deleting or reordering lines breaks the `prev` link and the
+/// `seq` run. ``AuditChain/verify(path:)`` checks both. Lines are appended with one `write(2)` each (O_APPEND);
+/// ``sync()`` makes them durable (after management operations and periodically).
+public final class AuditLog: Sendable {
+    public static let genesis = String(repeating: "0", count: 64)
+
+    private struct Tail {
+        var seq: UInt64
+        var hash: String
+        var unsynced = 0
+    }
+
+    private let fd: Int32
+    private let tail: Mutex<Tail>
+    private let clock: @Sendable () -> Date
+
+    public let path: String
+
+    /// Opens (creating) the trail at `path` and continues its chain.
+    public init(path: String, clock: @escaping @Sendable () -> Date) throws {
+        self.path = path
+        self.clock = clock
+        let last = try AuditChain.lastRecord(path: path)
+        fd = Foundation.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw KMSFault.internalError("Cannot open the audit trail \(path).") }
+        tail = Mutex(Tail(seq: last?.seq ?? 0, hash: last?.hash ?? Self.genesis))
+    }
+
+    deinit { close(fd) }
+
+    /// Appends one record.
+    public func append(_ event: AuditEvent) {
+        let time = AuditChain.timestamp(clock())
+        tail.withLock { t in
+            var line = "{\"seq\":\(t.seq + 1),\"time\":\"\(time)\",\"op\":\(json(event.operation)),\"caller\":\(json(event.caller))"
+            if let k = event.keyId { line += ",\"keyId\":\(json(k))" }
+            if let v = event.keyVersion { line += ",\"keyVersion\":\(v)" }
+            if let c = event.context, !c.isEmpty {
+                line += ",\"context\":{" + c.keys.sorted().map { "\(json($0)):\(json(c[$0]!))" }.joined(separator: ",") + "}"
+            }
+            line += ",\"result\":\(json(event.result)),\"prev\":\"\(t.hash)\""
+            let hash = AuditChain.hash(Array(line.utf8))
+            line += ",\"hash\":\"\(hash)\"}\n"
+            let bytes = Array(line.utf8)
+            let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress!, $0.count) }
+            if written == bytes.count {
+                t.seq += 1
+                t.hash = hash
+                t.unsynced += 1
+            }
+        }
+    }
+
+    /// Makes every appended record durable.
+    public func sync() {
+        tail.withLock { t in
+            if t.unsynced > 0 { fdatasync(fd); t.unsynced = 0 }
+        }
+    }
+}
+
+/// Reading and checking an audit trail (used by the module at start and by `s3emu audit`).
+public enum AuditChain {
+    public struct Record: Sendable {
+        public var seq: UInt64
+        public var hash: String
+        public var line: String
+    }
+
+    public struct Problem: Error, Sendable, CustomStringConvertible {
+        public var line: Int
+        public var reason: String
+        public var description: String { "line \(line): \(reason)" }
+    }
+
+    /// The summary of a good chain.
+    public struct Summary: Sendable {
+        public var records: Int
+        public var lastHash: String
+    }
+
+    static func hash(_ bytes: [UInt8]) -> String { SHA256.hash(data: bytes).lowercaseHex }
+
+    /// `2026-11-29T16:36:16.865Z`, computed without a formatter (one is far slower than the rest of a record).
+    static func timestamp(_ date: Date) -> String {
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var t = time_t(ms / 1000)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        func pad(_ v: Int32, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ms % 1000), 3))Z"
+    }
+
+    /// Checks every line's hash, `prev` link and sequence number. Returns the first problem found.
+    public static func verify(path: String) throws -> Summary {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Problem(line: 0, reason: "cannot read \(path)")
+        }
+        var prev = AuditLog.genesis
+        var count = 0
+        for (i, raw) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            if raw.isEmpty {
+                if i == data.split(separator: 0x0A, omittingEmptySubsequences: false).count - 1 { break }
+                throw Problem(line: i + 1, reason: "empty line")
+            }
+            let line = String(decoding: raw, as: UTF8.self)
+            let r = try parse(line, lineNumber: i + 1)
+            guard r.prev == prev else { throw Problem(line: i + 1, reason: "prev does not match the hash of the line before (a line was removed, reordered or edited)") }
+            guard r.seq == UInt64(count + 1) else { throw Problem(line: i + 1, reason: "sequence number \(r.seq), expected \(count + 1)") }
+            prev = r.hash
+            count += 1
+        }
+        return Summary(records: count, lastHash: prev)
+    }
+
+    struct Parsed {
+        var seq: UInt64
+        var prev: String
+        var hash: String
+    }
+
+    static func parse(_ line: String, lineNumber: Int) throws -> Parsed {
+        let marker = ",\"hash\":\""
+        guard let r = line.range(of: marker, options: .backwards), line.hasSuffix("\"}") else {
+            throw Problem(line: lineNumber, reason: "not an audit record")
+        }
+        let body = String(line[..<r.lowerBound])
+        let stated = String(line[r.upperBound...].dropLast(2))
+        guard hash(Array(body.utf8)) == stated else { throw Problem(line: lineNumber, reason: "hash does not match the record (edited)") }
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            let seq = (obj["seq"] as? NSNumber)?.uint64Value, let prev = obj["prev"] as? String
+        else { throw Problem(line: lineNumber, reason: "not an audit record") }
+        return Parsed(seq: seq, prev: prev, hash: stated)
+    }
+
+    /// The last complete record, to continue the chain after a restart.
+    static func lastRecord(path: String) throws -> Record? {
+        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return nil }
+        var lines = data.split(separator: 0x0A)
+        // A torn final line (a crash mid-append) is cut off so the chain continues from the last whole record.
+        if data.last != 0x0A, let torn = lines.popLast() {
+            let keep = data.count - torn.count
+            truncate(path, off_t(keep))
+        }
+        guard let last = lines.last else { return nil }
+        let line = String(decoding: last, as: UTF8.self)
+        let p = try parse(line, lineNumber: lines.count)
+        return Record(seq: p.seq, hash: p.hash, line: line)
+    }
+}
+
+/// A JSON string literal.
+func json(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+        default: out.unicodeScalars.append(u)
+        }
+    }
+    return out + "\""
+}

@@ -1,0 +1,127 @@
+import Crypto
+import Foundation
+import KeyCore
+@testable import KeyModule
+import Testing
+
+@Suite struct EncryptionContextTests {
+    @Test func lengthPrefixesKeepPairsApart() {
+        #expect(EncryptionContext.canonical(["ab": "c"]) != EncryptionContext.canonical(["a": "bc"]))
+        #expect(EncryptionContext.canonical([:]) == [])
+        #expect(EncryptionContext.canonical(["b": "2", "a": "1"]) == [0, 0, 0, 1, 0x61, 0, 0, 0, 1, 0x31, 0, 0, 0, 1, 0x62, 0, 0, 0, 1, 0x32])
+    }
+}
+
+@Suite struct CiphertextBlobTests {
+    @Test func layoutMatchesTheDocumentedFormat() throws {
+        let key = SymmetricKey(size: .bits256)
+        let id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+        let blob = CiphertextBlob.seal(Array(repeating: 1, count: 32), keyId: id, materialIndex: 7, key: key, context: [])
+        let bytes = blob.bytes
+        #expect(bytes.count == 102)
+        #expect(bytes[0] == 1 && bytes[1] == 36)
+        #expect(Array(bytes[2..<38]) == Array(id.utf8))
+        #expect(Array(bytes[38..<42]) == [0, 0, 0, 7])
+        let parsed = try CiphertextBlob.parse(bytes)
+        #expect(parsed == blob)
+        #expect(try parsed.open(key: key, context: []) == Array(repeating: 1, count: 32))
+    }
+
+    @Test(arguments: [[UInt8](), [2], [1, 36], Array(repeating: 1, count: 50)])
+    func malformedBlobsAreInvalidCiphertext(bytes: [UInt8]) {
+        #expect(throws: KMSFault.invalidCiphertext) { try CiphertextBlob.parse(bytes) }
+    }
+
+    @Test func aHeaderMovedToAnotherVersionFails() throws {
+        let key = SymmetricKey(size: .bits256)
+        var blob = CiphertextBlob.seal([9, 9], keyId: "k", materialIndex: 0, key: key, context: [])
+        blob.materialIndex = 1
+        #expect(throws: KMSFault.invalidCiphertext) { try blob.open(key: key, context: []) }
+    }
+}
+
+@Suite struct KeyStoreFileTests {
+    @Test func reopensWithTheSamePassphraseOnly() throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("ks").path
+        let pass = MasterKeySource.passphrase(SecretBytes(Array("right".utf8)))
+        let e = try KeyEngine(storePath: path, masterKey: pass, auditPath: dir.appendingPathComponent("a").path, configuration: .init())
+        let id = try e.newKey()
+        let blob = try e.run("Encrypt", ["KeyId": id, "Plaintext": b64("persist")])["CiphertextBlob"]!
+        let again = try KeyEngine(storePath: path, masterKey: pass, auditPath: dir.appendingPathComponent("a").path, configuration: .init())
+        #expect(try again.run("Decrypt", ["CiphertextBlob": blob])["Plaintext"] as? String == b64("persist"))
+        #expect(throws: KeyStoreFile.OpenError.self) {
+            try KeyEngine(storePath: path, masterKey: .passphrase(SecretBytes(Array("wrong".utf8))),
+                          auditPath: dir.appendingPathComponent("a").path, configuration: .init())
+        }
+    }
+
+    @Test func theFileHoldsNoKeyMaterialInTheClear() throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("ks").path
+        let e = try KeyEngine(storePath: path, masterKey: .development, auditPath: dir.appendingPathComponent("a").path, configuration: .init())
+        _ = try e.newKey()
+        let material = e.lock.withLock { e.state.keys[0].materials[0].secret }
+        let file = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(file.range(of: material) == nil)
+        #expect(file.range(of: Data(material.base64EncodedString().utf8)) == nil)
+        #expect(file.range(of: Data("materials".utf8)) == nil)
+    }
+
+    @Test func anEditedByteRefusesToOpen() throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("ks").path
+        _ = try KeyEngine(storePath: path, masterKey: .development, auditPath: dir.appendingPathComponent("a").path, configuration: .init()).newKey()
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count - 20] ^= 1
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect(throws: KeyStoreFile.OpenError.self) {
+            try KeyEngine(storePath: path, masterKey: .development, auditPath: dir.appendingPathComponent("a").path, configuration: .init())
+        }
+    }
+}
+
+@Suite struct AuditLogTests {
+    func trail() throws -> (KeyEngine, String) {
+        let dir = try temporaryDirectory()
+        let audit = dir.appendingPathComponent("audit.jsonl").path
+        let e = try KeyEngine(storePath: dir.appendingPathComponent("ks").path, masterKey: .development, auditPath: audit, configuration: .init())
+        let id = try e.newKey()
+        let gdk = try e.run("GenerateDataKey", ["KeyId": id, "KeySpec": "AES_256", "EncryptionContext": ["aws:s3:arn": "arn:aws:s3:::b/k"]])
+        _ = e.outcome("Decrypt", ["CiphertextBlob": gdk["CiphertextBlob"]!])
+        #expect(!(try String(contentsOfFile: audit, encoding: .utf8)).contains(gdk["Plaintext"] as! String))
+        return (e, audit)
+    }
+
+    @Test func recordsChainAndVerify() throws {
+        let (_, path) = try trail()
+        let summary = try AuditChain.verify(path: path)
+        #expect(summary.records == 3)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines[1].contains(#""op":"GenerateDataKey""#) && lines[1].contains(#""context":{"aws:s3:arn":"arn:aws:s3:::b/k"}"#))
+        #expect(lines[2].contains(#""result":"InvalidCiphertextException""#))
+    }
+
+    @Test func anEditedLineIsDetected() throws {
+        let (_, path) = try trail()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"caller\":\"tester\"", with: "\"caller\":\"someone\"").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: AuditChain.Problem.self) { try AuditChain.verify(path: path) }
+    }
+
+    @Test func aDeletedLineIsDetected() throws {
+        let (_, path) = try trail()
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        lines.remove(at: 1)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: AuditChain.Problem.self) { try AuditChain.verify(path: path) }
+    }
+
+    @Test func theChainContinuesAfterARestart() throws {
+        let (e, path) = try trail()
+        let again = try AuditLog(path: path, clock: { Date() })
+        again.append(AuditEvent(operation: "DescribeKey", caller: "later"))
+        _ = e
+        #expect(try AuditChain.verify(path: path).records == 4)
+    }
+}
