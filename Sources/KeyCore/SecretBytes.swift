@@ -12,8 +12,15 @@ public final class SecretBytes: @unchecked Sendable, CustomStringConvertible, Cu
 
     /// Fresh random bytes from the system CSPRNG.
     public static func random(count: Int) -> SecretBytes {
+        var bytes = [UInt8](repeating: 0, count: count)
         var g = SystemRandomNumberGenerator()
-        return SecretBytes((0..<count).map { _ in UInt8.random(in: 0...255, using: &g) })
+        var i = 0
+        while i < count {
+            let word = g.next()
+            for j in 0..<min(8, count - i) { bytes[i + j] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(j))) }
+            i += 8
+        }
+        return SecretBytes(bytes)
     }
 
     public var count: Int { storage.count }

@@ -207,6 +207,18 @@ extension KeyEngine {
             }
             n = c
         }
+        let (plain, blob, key) = try dataKey(id, count: n, context: context, &e)
+        var out: [String: Any] = [
+            "CiphertextBlob": Data(blob.bytes).base64EncodedString(), "KeyId": arn(key.id),
+            "KeyMaterialId": KeyMaterial.materialId(keyId: key.id, index: key.index),
+        ]
+        if withPlaintext { out["Plaintext"] = plain.withBytes { Data($0).base64EncodedString() } }
+        return JSONObject(out)
+    }
+
+    /// GenerateDataKey's work once the request is validated (shared by the JSON and the binary form).
+    func dataKey(_ id: String, count n: Int, context: [String: String], _ e: inout AuditEvent) throws(KMSFault)
+        -> (SecretBytes, CiphertextBlob, UsableKey) {
         let key = try usableKey(id, &e)
         e.keyVersion = key.index
         guard key.spec.isSymmetric else {
@@ -216,12 +228,46 @@ extension KeyEngine {
         let blob = plain.withBytes {
             CiphertextBlob.seal($0, keyId: key.id, materialIndex: key.index, key: key.aes!, context: EncryptionContext.canonical(context))
         }
-        var out: [String: Any] = [
-            "CiphertextBlob": Data(blob.bytes).base64EncodedString(), "KeyId": arn(key.id),
-            "KeyMaterialId": KeyMaterial.materialId(keyId: key.id, index: key.index),
-        ]
-        if withPlaintext { out["Plaintext"] = plain.withBytes { Data($0).base64EncodedString() } }
-        return JSONObject(out)
+        return (plain, blob, key)
+    }
+
+    /// The binary forms of GenerateDataKey and Decrypt (``KeyModuleBinary``), audited under their KMS names.
+    func callBinary(_ operation: String, caller: String, body: [UInt8]) -> Result<[UInt8], KMSFault> {
+        let isGenerate = operation == KeyModuleBinary.generateDataKey
+        var e = AuditEvent(operation: isGenerate ? "GenerateDataKey" : "Decrypt", caller: caller)
+        let result: Result<[UInt8], KMSFault>
+        do throws(KMSFault) {
+            var r = KeyModuleBinary.Reader(body)
+            var w = KeyModuleBinary.Writer()
+            if isGenerate {
+                let id = try r.string()
+                let n = try r.u16()
+                let context = try r.context()
+                e.context = context
+                guard (1...1024).contains(n) else {
+                    throw JSONObject.violation("NumberOfBytes", value: n, constraint: "Member must have value less than or equal to 1024")
+                }
+                let (plain, blob, key) = try dataKey(id, count: n, context: context, &e)
+                w.string(arn(key.id))
+                w.string(KeyMaterial.materialId(keyId: key.id, index: key.index))
+                plain.withBytes { w.data($0) }
+                w.data(blob.bytes)
+            } else {
+                let id = try r.string()
+                let blob = try r.data()
+                let context = try r.context()
+                e.context = context
+                let (plain, key, _) = try open(blob, keyId: id.isEmpty ? nil : id, algorithm: nil, context: context, &e)
+                w.string(arn(key.id))
+                w.data(plain)
+            }
+            result = .success(w.bytes)
+        } catch {
+            e.result = error.type
+            result = .failure(error)
+        }
+        audit?.append(e)
+        return result
     }
 
     func generateRandom(_ r: JSONObject) throws(KMSFault) -> JSONObject {

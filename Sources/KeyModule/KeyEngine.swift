@@ -69,6 +69,9 @@ public final class KeyEngine: @unchecked Sendable {
     /// Runs one KMS operation. `caller` (an access key, or `s3` for the object service) goes to the audit trail.
     public func call(_ operation: String, caller: String, body: [UInt8]) -> Result<[UInt8], KMSFault> {
         if operation == "_Ping" { return .success(Array("{}".utf8)) }  // liveness probe: no key involved, not audited
+        if operation == KeyModuleBinary.generateDataKey || operation == KeyModuleBinary.decrypt {
+            return callBinary(operation, caller: caller, body: body)
+        }
         var event = AuditEvent(operation: operation, caller: caller)
         let result: Result<[UInt8], KMSFault>
         do throws(KMSFault) {
@@ -225,9 +228,22 @@ public final class KeyEngine: @unchecked Sendable {
         return k
     }
 
+    /// `n` bytes from the OS CSPRNG in one call (not one call per byte).
     static func randomBytes(_ n: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: n)
         var g = SystemRandomNumberGenerator()
-        return (0..<n).map { _ in UInt8.random(in: 0...255, using: &g) }
+        out.withUnsafeMutableBytes { raw in
+            var i = 0
+            while i < n {
+                var word = g.next()
+                let take = min(8, n - i)
+                withUnsafeBytes(of: &word) { w in
+                    for j in 0..<take { raw[i + j] = w[j] }
+                }
+                i += take
+            }
+        }
+        return out
     }
 
     static func newKeyId() -> String { UUID().uuidString.lowercased() }

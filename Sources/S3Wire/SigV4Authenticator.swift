@@ -63,9 +63,12 @@ public struct SigV4Authenticator: Sendable {
 
     /// Authenticates `head`; returns `.anonymous` when it carries no signature at all. `virtualHostBucket` is the bucket
     /// named by the Host header, which legacy (V2) signatures include in what they sign.
-    public func authenticate(_ head: RequestHead, virtualHostBucket: String? = nil) throws(S3Error) -> Authentication {
+    ///
+    /// `bodySHA256` is the hex SHA-256 of a body already read: services other than S3 (KMS) sign it without
+    /// sending `x-amz-content-sha256`.
+    public func authenticate(_ head: RequestHead, virtualHostBucket: String? = nil, bodySHA256: String? = nil) throws(S3Error) -> Authentication {
         if let auth = head.header("authorization") {
-            if auth.hasPrefix(SigV4.algorithm + " ") { return try verifyHeader(head, authorization: auth) }
+            if auth.hasPrefix(SigV4.algorithm + " ") { return try verifyHeader(head, authorization: auth, bodySHA256: bodySHA256) }
             if auth.hasPrefix("AWS ") { return try SigV2Authenticator(v4: self).verifyHeader(head, authorization: auth, bucket: virtualHostBucket) }
             throw S3Error.invalidArgument("Unsupported Authorization Type", name: "Authorization", value: auth)
         }
@@ -97,7 +100,7 @@ public struct SigV4Authenticator: Sendable {
         return Credential(accessKey: parts[0], date: parts[1], region: parts[2], service: parts[3])
     }
 
-    func verifyHeader(_ head: RequestHead, authorization: String) throws(S3Error) -> Authentication {
+    func verifyHeader(_ head: RequestHead, authorization: String, bodySHA256: String? = nil) throws(S3Error) -> Authentication {
         var fields: [String: String] = [:]
         for item in authorization.dropFirst(SigV4.algorithm.count + 1).split(separator: ",") {
             let t = item.trimmingASCIIWhitespace()
@@ -133,7 +136,7 @@ public struct SigV4Authenticator: Sendable {
             }
             payloadText = p
         } else {
-            payloadText = head.header("x-amz-content-sha256") ?? ""
+            payloadText = head.header("x-amz-content-sha256") ?? bodySHA256 ?? ""
         }
         let payload = try Self.payloadSigning(payloadText, service: service)
         let signedHeaders = signedText.split(separator: ";").map(String.init)
