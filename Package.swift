@@ -9,6 +9,10 @@ let package = Package(
         .library(name: "S3Wire", targets: ["S3Wire"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "EmulatorServer", targets: ["EmulatorServer"]),
+        .library(name: "KeyCore", targets: ["KeyCore"]),
+        .library(name: "KeyModule", targets: ["KeyModule"]),
+        .library(name: "KeyProviders", targets: ["KeyProviders"]),
+        .library(name: "KMSService", targets: ["KMSService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
@@ -27,6 +31,39 @@ let package = Package(
     targets: [
         .target(name: "CChecksum", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CFileSync"),
+        .target(name: "CPKCS11", linkerSettings: [.linkedLibrary("dl")]),
+        .target(
+            name: "KeyCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .target(
+            name: "KeyModule",
+            dependencies: [
+                "KeyCore", "CFileSync",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "KeyProviders",
+            dependencies: [
+                "KeyCore", "CPKCS11", "S3Wire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "KMSService",
+            dependencies: ["KeyCore", "KeyProviders", "S3Wire"]
+        ),
         .target(
             name: "S3Wire",
             dependencies: [
@@ -48,7 +85,7 @@ let package = Package(
         .target(
             name: "EmulatorServer",
             dependencies: [
-                "S3Wire", "Storage",
+                "S3Wire", "Storage", "KeyCore", "KeyProviders", "KMSService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -68,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "s3emu",
             dependencies: [
-                "EmulatorServer",
+                "EmulatorServer", "KeyModule", "KeyProviders", "KeyCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,6 +118,18 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "KeyModuleTests",
+            dependencies: ["KeyModule", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(
+            name: "KeyProvidersTests",
+            dependencies: ["KeyProviders", "KeyModule", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(
+            name: "KMSServiceTests",
+            dependencies: ["KMSService", "KeyModule", "KeyProviders", "KeyCore", "S3Wire"]
         ),
     ]
 )

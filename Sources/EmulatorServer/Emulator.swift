@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import KMSService
+import KeyProviders
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
@@ -25,6 +27,8 @@ public struct Emulator: Sendable {
         public var https: String?
         public var ca_cert: String?
         public var region: String
+        /// The key module's Unix socket (owner-only), for tools that talk to the module directly.
+        public var key_module_socket: String?
     }
 
     actor Bound {
@@ -41,7 +45,22 @@ public struct Emulator: Sendable {
         try? FileManager.default.removeItem(at: dataDir.appendingPathComponent("endpoints.json"))
         let store = try ObjectStore(directory: dataDir.appendingPathComponent("store"))
         let service = S3Service(store: store, configuration: config, logger: logger)
-        let admin = AdminRoutes(service: service, startedAt: Date())
+        var kms: KMSService?
+        var supervisor: KeyModuleSupervisor?
+        var moduleClient: KeyModuleClient?
+        if let socket = config.keyModuleSocket {
+            let client = KeyModuleClient(socketPath: socket)
+            moduleClient = client
+            kms = KMSService(backend: client, authenticator: service.authenticator)
+            if let launch = config.keyModuleLaunch {
+                let s = KeyModuleSupervisor(launch: launch, client: client, logger: logger)
+                try await s.start()
+                supervisor = s
+            }
+        }
+        defer { supervisor?.stop() }
+        let admin = AdminRoutes(service: service, startedAt: Date(), keyModule: moduleClient,
+                                keyProvider: config.keyProvider, allowClockControl: config.allowClockControl)
 
         var tls: TLSConfiguration?
         var caPath: String?
@@ -64,7 +83,8 @@ public struct Emulator: Sendable {
             let https = await bound.https
             guard let http, !expectHTTPS || https != nil else { return }
             let endpoints = Endpoints(
-                http: "http://\(host):\(http)", https: https.map { "https://\(host):\($0)" }, ca_cert: caCertificate, region: config.region)
+                http: "http://\(host):\(http)", https: https.map { "https://\(host):\($0)" }, ca_cert: caCertificate, region: config.region,
+                key_module_socket: config.keyModuleSocket)
             do {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -78,7 +98,7 @@ public struct Emulator: Sendable {
         let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [Expect100ContinueHandler(), LargeReadsHandler()]))
         var services: [any Service] = []
         let plain = Application(
-            responder: S3Responder(service: service, admin: admin, isTLS: false), server: http1,
+            responder: S3Responder(service: service, admin: admin, kms: kms, isTLS: false), server: http1,
             configuration: .init(address: .hostname(host, port: config.httpPort), serverName: nil),
             onServerRunning: { channel in
                 await bound.set(http: channel.localAddress?.port ?? config.httpPort)
@@ -87,7 +107,7 @@ public struct Emulator: Sendable {
         services.append(plain)
         if let tls, let httpsPort = config.httpsPort {
             let secure = Application(
-                responder: S3Responder(service: service, admin: admin, isTLS: true), server: try .tls(http1, tlsConfiguration: tls),
+                responder: S3Responder(service: service, admin: admin, kms: kms, isTLS: true), server: try .tls(http1, tlsConfiguration: tls),
                 configuration: .init(address: .hostname(host, port: httpsPort), serverName: nil),
                 onServerRunning: { channel in
                     await bound.set(https: channel.localAddress?.port ?? httpsPort)

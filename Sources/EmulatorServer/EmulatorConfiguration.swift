@@ -1,4 +1,5 @@
 import Foundation
+import KeyProviders
 
 /// Settings of a running emulator.
 public struct EmulatorConfiguration: Sendable {
@@ -20,6 +21,15 @@ public struct EmulatorConfiguration: Sendable {
     public var tlsKeyPath: String?
     /// Host suffixes for virtual-hosted-style addressing.
     public var baseDomains = ["s3.localhost", "localhost"]
+
+    /// The key module's socket (the KMS API and the default key provider talk to it).
+    public var keyModuleSocket: String?
+    /// How to start and supervise the module; nil when it was started separately.
+    public var keyModuleLaunch: KeyModuleLaunch?
+    /// The key provider the encryption modes use (the key module's by default).
+    public var keyProvider: (any KeyProvider)?
+    /// Accept `POST /_s3emu/clock` to move the key module's clock forward (tests of rotation and deletion).
+    public var allowClockControl = false
 
     public static let defaultAccessKey = "s3emu-access-key"
     public static let defaultSecretKey = "s3emu-secret-key-for-local-testing-only"

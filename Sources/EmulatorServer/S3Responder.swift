@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KMSService
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -17,6 +18,7 @@ struct S3Responder: HTTPResponder {
     typealias Context = EmulatorRequestContext
     let service: S3Service
     let admin: AdminRoutes
+    let kms: KMSService?
     let isTLS: Bool
 
     /// 16 upper-case hex digits, as S3 request ids look.
@@ -39,6 +41,7 @@ struct S3Responder: HTTPResponder {
         if let authority = request.head.authority { headers.append(("host", authority)) }
         for field in request.headers { headers.append((field.name.canonicalName, field.value)) }
         let head = RequestHead(method: request.method.rawValue, target: request.head.path ?? "/", headers: headers)
+        if KMSService.isKMSRequest(head) { return await kmsResponse(request, head: head, requestID: requestID) }
         var response: Response
         if head.rawPath.hasPrefix("/_s3emu/") || head.rawPath == "/_s3emu" {
             response = await admin.respond(request, head: head, isTLS: isTLS)
@@ -55,6 +58,25 @@ struct S3Responder: HTTPResponder {
         response.headers.add("x-amz-id-2", Base64.encode(Array((requestID + requestID).utf8)))
         response.headers.add("Server", "AmazonS3")
         return response
+    }
+
+    /// A KMS JSON 1.1 request (`X-Amz-Target: TrentService.*`), served on the same listeners as S3.
+    func kmsResponse(_ request: Request, head: RequestHead, requestID: String) async -> Response {
+        let id = UUID().uuidString.lowercased()
+        let answer: KMSResponse
+        if let kms {
+            do {
+                let buffer = try await request.body.collect(upTo: 1 << 20)
+                answer = await kms.handle(head, body: Array(buffer.readableBytesView), requestId: id)
+            } catch {
+                answer = KMSService.errorResponse(.validation("The request body is larger than 1 MiB."), requestId: id)
+            }
+        } else {
+            answer = KMSService.errorResponse(.unavailable("This emulator was started without a key module."), requestId: id)
+        }
+        var h = HTTPFields()
+        for (name, value) in answer.headers { h.add(name, value) }
+        return Response(status: .init(code: answer.status), headers: h, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
     func errorResponse(_ e: S3Error, requestID: String, isHead: Bool) -> Response {

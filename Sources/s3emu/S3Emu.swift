@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmulatorServer
 import Foundation
+import KeyProviders
 import Logging
 
 
@@ -8,7 +9,7 @@ struct S3Emu: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "s3emu",
         abstract: "An S3 emulator that speaks the S3 API over HTTP and HTTPS.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, KeyModuleCommand.self, AuditCommand.self, KeyProviderCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -48,6 +49,24 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Accept unsigned (anonymous) requests.")
     var allowAnonymous = false
 
+    @Option(help: "Account id in KMS key ARNs (env S3EMU_ACCOUNT_ID).")
+    var accountId: String = ProcessInfo.processInfo.environment["S3EMU_ACCOUNT_ID"] ?? "123456789012"
+
+    @Option(help: "Use a key module started separately (s3emu keymodule) at this socket instead of supervising one.")
+    var keymoduleSocket: String?
+
+    @Option(help: "A file of ≥ 32 random bytes sealing the key store (env S3EMU_MASTER_KEY_FILE; or set S3EMU_KEYMODULE_PASSPHRASE).")
+    var masterKeyFile: String?
+
+    @Option(help: "JSON file of KMS keys to create at start, for deterministic key ids (env S3EMU_KMS_SEED_FILE).")
+    var kmsSeedFile: String?
+
+    @OptionGroup(title: "Key provider")
+    var providerOptions: KeyProviderOptions
+
+    @Flag(help: "Allow POST /_s3emu/clock to move the key module's clock forward (tests of rotation and deletion).")
+    var testClock = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env S3EMU_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["S3EMU_LOG_LEVEL"] ?? "info"
 
@@ -77,6 +96,7 @@ struct Serve: AsyncParsableCommand {
         config.allowAnonymous = allowAnonymous
         config.tlsCertificatePath = tlsCert
         config.tlsKeyPath = tlsKey
+        try configureKeyModule(&config, dataDir: dir)
         let key = accessKey
         let secret = secretKey
         let isDefault = secretKey == EmulatorConfiguration.defaultSecretKey
@@ -92,5 +112,39 @@ struct Serve: AsyncParsableCommand {
             lines.append("  endpoints file: \(dir.appendingPathComponent("endpoints.json").path)")
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
+    }
+
+    /// The key module: supervised as a child process unless `--keymodule-socket` names one already running.
+    func configureKeyModule(_ config: inout EmulatorConfiguration, dataDir: URL) throws {
+        let env = ProcessInfo.processInfo.environment
+        config.allowClockControl = testClock || env["S3EMU_TEST_CLOCK"] == "1"
+        if let socket = keymoduleSocket ?? env["S3EMU_KEYMODULE_SOCKET"] {
+            config.keyModuleSocket = socket
+        } else {
+            let moduleDir = dataDir.appendingPathComponent("keymodule")
+            let socket = KeyModuleSocketPath.choose(moduleDirectory: moduleDir.path)
+            config.keyModuleSocket = socket
+            var args = ["keymodule", "--dir", moduleDir.path, "--socket", socket, "--region", region, "--account-id", accountId, "--supervised"]
+            if let f = masterKeyFile ?? env["S3EMU_MASTER_KEY_FILE"] { args += ["--master-key-file", f] }
+            if let f = kmsSeedFile ?? env["S3EMU_KMS_SEED_FILE"] { args += ["--seed-file", f] }
+            if config.allowClockControl { args.append("--allow-clock-control") }
+            config.keyModuleLaunch = KeyModuleLaunch(executable: Self.executablePath(), arguments: args)
+        }
+        config.keyProvider = try providerOptions.makeProvider(moduleClient: KeyModuleClient(socketPath: config.keyModuleSocket!))
+    }
+
+    static func executablePath() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}
+
+/// Unix socket paths are limited to ~107 bytes: a deep data directory gets its socket under /tmp instead.
+enum KeyModuleSocketPath {
+    static func choose(moduleDirectory: String) -> String {
+        let preferred = moduleDirectory + "/keymodule.sock"
+        if preferred.utf8.count <= 100 { return preferred }
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in moduleDirectory.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        return "/tmp/s3emu-\(getuid())/\(String(h, radix: 16)).sock"
     }
 }

@@ -10,6 +10,12 @@ do {
     let command = try S3Emu.parseAsRoot()
     if let serve = command as? Serve {
         try await serve.serve()
+    } else if let keyModule = command as? KeyModuleCommand {
+        try await keyModule.run()
+    } else if let check = command as? KeyProviderCommand.Check {
+        try await check.run()
+    } else if let bench = command as? KeyProviderCommand.Bench {
+        try await bench.run()
     } else {
         var sync = command
         try sync.run()
