@@ -10,17 +10,12 @@ public final class SecretBytes: @unchecked Sendable, CustomStringConvertible, Cu
 
     public init(_ bytes: [UInt8]) { storage = bytes }
 
-    /// Fresh random bytes from the system CSPRNG.
+    /// Fresh random bytes from the CSPRNG (BoringSSL's DRBG, seeded by the OS: one syscall per many keys, not
+    /// several per key).
     public static func random(count: Int) -> SecretBytes {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var g = SystemRandomNumberGenerator()
-        var i = 0
-        while i < count {
-            let word = g.next()
-            for j in 0..<min(8, count - i) { bytes[i + j] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(j))) }
-            i += 8
-        }
-        return SecretBytes(bytes)
+        guard count > 0 else { return SecretBytes([]) }
+        let key = SymmetricKey(size: SymmetricKeySize(bitCount: count * 8))
+        return SecretBytes(key.withUnsafeBytes { Array($0) })
     }
 
     public var count: Int { storage.count }

@@ -33,7 +33,10 @@ public struct AuditEvent: Sendable {
 /// hash_n = hex(SHA-256(the bytes of line_n before `,"hash":"`))        hash_0 of the genesis is 64 × "0"
 /// ```
 /// Editing any byte of a line breaks its own hash; deleting or reordering lines breaks the `prev` link and the
-/// `seq` run. ``AuditChain/verify(path:)`` checks both. Lines are appended with one `write(2)` each (O_APPEND);
+/// `seq` run. Cutting records off the end leaves a shorter chain that is still whole, so after every append the
+/// chain head is also written to `audit.jsonl.head` (`u20 seq ‖ " " ‖ hash ‖ "\n"`, overwritten in place): a trail
+/// shorter than its head, or whose record at that sequence has another hash, is reported as truncated.
+/// ``AuditChain/verify(path:)`` checks all three. Lines are appended with one `write(2)` each (O_APPEND);
 /// ``sync()`` makes them durable (after management operations and periodically).
 public final class AuditLog: Sendable {
     public static let genesis = String(repeating: "0", count: 64)
@@ -45,6 +48,7 @@ public final class AuditLog: Sendable {
     }
 
     private let fd: Int32
+    private let headFd: Int32
     private let tail: Mutex<Tail>
     private let clock: @Sendable () -> Date
 
@@ -57,10 +61,22 @@ public final class AuditLog: Sendable {
         let last = try AuditChain.lastRecord(path: path)
         fd = Foundation.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw KMSFault.internalError("Cannot open the audit trail \(path).") }
+        headFd = Foundation.open(AuditChain.headPath(path), O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard headFd >= 0 else { throw KMSFault.internalError("Cannot open the audit trail head \(path).head.") }
         tail = Mutex(Tail(seq: last?.seq ?? 0, hash: last?.hash ?? Self.genesis))
+        if let last { writeHead(seq: last.seq, hash: last.hash) }
     }
 
-    deinit { close(fd) }
+    deinit {
+        close(fd)
+        close(headFd)
+    }
+
+    private func writeHead(seq: UInt64, hash: String) {
+        let digits = String(seq)
+        let line = Array((String(repeating: "0", count: max(0, 20 - digits.count)) + digits + " " + hash + "\n").utf8)
+        _ = line.withUnsafeBytes { pwrite(headFd, $0.baseAddress!, $0.count, 0) }
+    }
 
     /// Appends one record.
     public func append(_ event: AuditEvent) {
@@ -81,6 +97,7 @@ public final class AuditLog: Sendable {
                 t.seq += 1
                 t.hash = hash
                 t.unsynced += 1
+                writeHead(seq: t.seq, hash: hash)
             }
         }
     }
@@ -88,7 +105,7 @@ public final class AuditLog: Sendable {
     /// Makes every appended record durable.
     public func sync() {
         tail.withLock { t in
-            if t.unsynced > 0 { fdatasync(fd); t.unsynced = 0 }
+            if t.unsynced > 0 { fdatasync(fd); fdatasync(headFd); t.unsynced = 0 }
         }
     }
 }
@@ -128,24 +145,56 @@ public enum AuditChain {
         return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ms % 1000), 3))Z"
     }
 
-    /// Checks every line's hash, `prev` link and sequence number. Returns the first problem found.
+    /// Where the chain head is kept beside the trail.
+    public static func headPath(_ path: String) -> String { path + ".head" }
+
+    /// Checks every line's hash, `prev` link and sequence number, then that the trail reaches the recorded head.
+    /// Returns the first problem found.
     public static func verify(path: String) throws -> Summary {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
             throw Problem(line: 0, reason: "cannot read \(path)")
+        }
+        defer { try? handle.close() }
+        var head: (seq: UInt64, hash: String)?
+        if let data = FileManager.default.contents(atPath: headPath(path)) {
+            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let parts = text.split(separator: " ")
+            guard parts.count == 2, let seq = UInt64(parts[0]) else {
+                throw Problem(line: 0, reason: "the chain head file \(headPath(path)) is malformed")
+            }
+            head = (seq, String(parts[1]))
         }
         var prev = AuditLog.genesis
         var count = 0
-        for (i, raw) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
-            if raw.isEmpty {
-                if i == data.split(separator: 0x0A, omittingEmptySubsequences: false).count - 1 { break }
-                throw Problem(line: i + 1, reason: "empty line")
+        var pending: [UInt8] = []
+        var headSeen = false
+        func check(_ raw: ArraySlice<UInt8>) throws {
+            let lineNumber = count + 1
+            let r = try parse(String(decoding: raw, as: UTF8.self), lineNumber: lineNumber)
+            guard r.prev == prev else { throw Problem(line: lineNumber, reason: "prev does not match the hash of the line before (a line was removed, reordered or edited)") }
+            guard r.seq == UInt64(lineNumber) else { throw Problem(line: lineNumber, reason: "sequence number \(r.seq), expected \(lineNumber)") }
+            if let head, head.seq == r.seq {
+                guard head.hash == r.hash else { throw Problem(line: lineNumber, reason: "the record differs from the recorded chain head") }
+                headSeen = true
             }
-            let line = String(decoding: raw, as: UTF8.self)
-            let r = try parse(line, lineNumber: i + 1)
-            guard r.prev == prev else { throw Problem(line: i + 1, reason: "prev does not match the hash of the line before (a line was removed, reordered or edited)") }
-            guard r.seq == UInt64(count + 1) else { throw Problem(line: i + 1, reason: "sequence number \(r.seq), expected \(count + 1)") }
             prev = r.hash
             count += 1
+        }
+        while true {
+            let chunk = handle.readData(ofLength: 1 << 20)
+            if chunk.isEmpty { break }
+            pending += chunk
+            var start = 0
+            while let nl = pending[start...].firstIndex(of: 0x0A) {
+                if nl == start { throw Problem(line: count + 1, reason: "empty line") }
+                try check(pending[start..<nl])
+                start = nl + 1
+            }
+            pending.removeFirst(start)
+        }
+        if !pending.isEmpty { try check(pending[...]) }
+        if let head, !headSeen, head.seq > 0 {
+            throw Problem(line: count, reason: "the trail ends at record \(count) but its head records \(head.seq): records were cut off the end")
         }
         return Summary(records: count, lastHash: prev)
     }
@@ -170,19 +219,38 @@ public enum AuditChain {
         return Parsed(seq: seq, prev: prev, hash: stated)
     }
 
-    /// The last complete record, to continue the chain after a restart.
+    /// The last complete record, to continue the chain after a restart (reads only the end of the file).
     static func lastRecord(path: String) throws -> Record? {
-        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return nil }
-        var lines = data.split(separator: 0x0A)
-        // A torn final line (a crash mid-append) is cut off so the chain continues from the last whole record.
-        if data.last != 0x0A, let torn = lines.popLast() {
-            let keep = data.count - torn.count
-            truncate(path, off_t(keep))
+        guard let handle = FileHandle(forUpdatingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let size = handle.seekToEndOfFile()
+        guard size > 0 else { return nil }
+        var window: UInt64 = 64 * 1024
+        while true {
+            let start = size > window ? size - window : 0
+            handle.seek(toFileOffset: start)
+            var data = [UInt8](handle.readDataToEndOfFile())
+            // A torn final line (a crash mid-append) is cut off so the chain continues from the last whole record.
+            if data.last != 0x0A {
+                guard let nl = data.lastIndex(of: 0x0A) else {
+                    if start == 0 { handle.truncateFile(atOffset: 0); return nil }
+                    window *= 4
+                    continue
+                }
+                handle.truncateFile(atOffset: start + UInt64(nl + 1))
+                data.removeSubrange((nl + 1)...)
+            }
+            let body = data.dropLast()
+            guard let previous = body.lastIndex(of: 0x0A) else {
+                if start > 0 { window *= 4; continue }
+                let line = String(decoding: body, as: UTF8.self)
+                let p = try parse(line, lineNumber: 1)
+                return Record(seq: p.seq, hash: p.hash, line: line)
+            }
+            let line = String(decoding: body[(previous + 1)...], as: UTF8.self)
+            let p = try parse(line, lineNumber: 0)
+            return Record(seq: p.seq, hash: p.hash, line: line)
         }
-        guard let last = lines.last else { return nil }
-        let line = String(decoding: last, as: UTF8.self)
-        let p = try parse(line, lineNumber: lines.count)
-        return Record(seq: p.seq, hash: p.hash, line: line)
     }
 }
 

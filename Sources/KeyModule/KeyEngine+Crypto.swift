@@ -202,9 +202,7 @@ extension KeyEngine {
             }
             n = s == "AES_256" ? 32 : 16
         case (nil, let c?):
-            guard (1...1024).contains(c) else {
-                throw JSONObject.violation("NumberOfBytes", value: c, constraint: "Member must have value less than or equal to 1024")
-            }
+            try Self.checkNumberOfBytes(c)
             n = c
         }
         let (plain, blob, key) = try dataKey(id, count: n, context: context, &e)
@@ -244,9 +242,7 @@ extension KeyEngine {
                 let n = try r.u16()
                 let context = try r.context()
                 e.context = context
-                guard (1...1024).contains(n) else {
-                    throw JSONObject.violation("NumberOfBytes", value: n, constraint: "Member must have value less than or equal to 1024")
-                }
+                try Self.checkNumberOfBytes(n)
                 let (plain, blob, key) = try dataKey(id, count: n, context: context, &e)
                 w.string(arn(key.id))
                 w.string(KeyMaterial.materialId(keyId: key.id, index: key.index))
@@ -270,11 +266,18 @@ extension KeyEngine {
         return result
     }
 
-    func generateRandom(_ r: JSONObject) throws(KMSFault) -> JSONObject {
-        guard let n = try r.int("NumberOfBytes") else { throw .validation("NumberOfBytes is required.") }
-        guard (1...1024).contains(n) else {
+    static func checkNumberOfBytes(_ n: Int) throws(KMSFault) {
+        if n < 1 {
+            throw JSONObject.violation("NumberOfBytes", value: n, constraint: "Member must have value greater than or equal to 1")
+        }
+        if n > 1024 {
             throw JSONObject.violation("NumberOfBytes", value: n, constraint: "Member must have value less than or equal to 1024")
         }
+    }
+
+    func generateRandom(_ r: JSONObject) throws(KMSFault) -> JSONObject {
+        guard let n = try r.int("NumberOfBytes") else { throw .validation("NumberOfBytes is required.") }
+        try Self.checkNumberOfBytes(n)
         return JSONObject(["Plaintext": Data(Self.randomBytes(n)).base64EncodedString()])
     }
 

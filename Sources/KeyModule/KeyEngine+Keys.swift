@@ -14,7 +14,11 @@ extension KeyEngine {
             throw JSONObject.violation("KeySpec", value: specName, constraint:
                 "Member must satisfy enum value set: [RSA_2048, ECC_NIST_P384, ECC_NIST_P256, ECC_NIST_P521, RSA_3072, ECC_SECG_P256K1, RSA_4096, SYMMETRIC_DEFAULT, HMAC_256, HMAC_224, HMAC_384, HMAC_512]")
         }
-        let usage = try r.string("KeyUsage") ?? "ENCRYPT_DECRYPT"
+        let requestedUsage = try r.string("KeyUsage")
+        if !spec.isSymmetric && requestedUsage == nil {
+            throw .validation("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.")
+        }
+        let usage = requestedUsage ?? "ENCRYPT_DECRYPT"
         guard ["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"].contains(usage) else {
             throw JSONObject.violation("KeyUsage", value: usage, constraint:
                 "Member must satisfy enum value set: [ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, KEY_AGREEMENT]")

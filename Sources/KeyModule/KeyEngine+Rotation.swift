@@ -16,6 +16,9 @@ extension KeyEngine {
             throw KMSFault("UnsupportedOperationException", "\(arn(k.id)) key usage or key spec does not support rotation.")
         }
         try requireUsable(k)
+        guard k.keyManager == "CUSTOMER" else {
+            throw KMSFault("UnsupportedOperationException", "\(arn(k.id)) is an AWS managed key: it rotates every year and its rotation cannot be changed.")
+        }
         return i
     }
 
@@ -71,9 +74,6 @@ extension KeyEngine {
         try withState { now throws(KMSFault) in
             let i = try rotatableKey(r, &e, now: now)
             let k = state.keys[i]
-            guard k.keyManager == "CUSTOMER" else {
-                throw KMSFault("UnsupportedOperationException", "\(arn(k.id)) is an AWS managed key; it cannot be rotated on demand.")
-            }
             guard k.onDemandRotations < Self.maxOnDemandRotations else {
                 throw KMSFault("LimitExceededException", "The on-demand rotation limit of \(Self.maxOnDemandRotations) has been reached for \(arn(k.id)).")
             }

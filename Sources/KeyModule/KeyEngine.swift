@@ -228,23 +228,8 @@ public final class KeyEngine: @unchecked Sendable {
         return k
     }
 
-    /// `n` bytes from the OS CSPRNG in one call (not one call per byte).
-    static func randomBytes(_ n: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: n)
-        var g = SystemRandomNumberGenerator()
-        out.withUnsafeMutableBytes { raw in
-            var i = 0
-            while i < n {
-                var word = g.next()
-                let take = min(8, n - i)
-                withUnsafeBytes(of: &word) { w in
-                    for j in 0..<take { raw[i + j] = w[j] }
-                }
-                i += take
-            }
-        }
-        return out
-    }
+    /// `n` random bytes (``SecretBytes/random(count:)``'s generator).
+    static func randomBytes(_ n: Int) -> [UInt8] { SecretBytes.random(count: n).bytes }
 
     static func newKeyId() -> String { UUID().uuidString.lowercased() }
 }

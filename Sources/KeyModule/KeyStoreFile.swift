@@ -40,10 +40,13 @@ struct KeyStoreFile: Sendable {
                 bytes[magic.count] == format
             else { throw OpenError.unreadable(path) }
             let kdf = bytes[magic.count + 1]
-            guard kdf == source.kdfByte else { throw OpenError.wrongMasterKey(path) }
+            // Stores sealed with the development passphrase before it had its own kdf byte used scrypt (kdf 1).
+            let effective: MasterKeySource =
+                kdf == 1 && source.isDevelopmentDefault ? .passphrase(SecretBytes(Array(MasterKeySource.developmentPassphrase.utf8))) : source
+            guard kdf == effective.kdfByte else { throw OpenError.wrongMasterKey(path) }
             let header = Array(bytes[0..<headerLength])
             let salt = Array(bytes[(magic.count + 2)..<headerLength])
-            let key = try source.derive(salt: salt)
+            let key = try effective.derive(salt: salt)
             let store = KeyStoreFile(path: path, masterKey: key, header: header)
             guard let box = try? AES.GCM.SealedBox(combined: bytes[headerLength...]),
                 let plain = try? AES.GCM.open(box, using: key, authenticating: header)

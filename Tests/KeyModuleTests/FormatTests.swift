@@ -117,6 +117,27 @@ import Testing
         #expect(throws: AuditChain.Problem.self) { try AuditChain.verify(path: path) }
     }
 
+    @Test func recordsCutOffTheEndAreDetectedThroughTheHead() throws {
+        let (_, path) = try trail()
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        try (lines.dropLast().joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: AuditChain.Problem.self) { try AuditChain.verify(path: path) }
+        // Without the head file only the chain itself can be checked, and a shorter whole chain passes.
+        try FileManager.default.removeItem(atPath: AuditChain.headPath(path))
+        #expect(try AuditChain.verify(path: path).records == 2)
+    }
+
+    @Test func aTornLastLineIsCutAtRestart() throws {
+        let (_, path) = try trail()
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        h.seekToEndOfFile()
+        h.write(Data("{\"seq\":4,\"time\":\"2026".utf8))
+        try h.close()
+        let again = try AuditLog(path: path, clock: { Date() })
+        again.append(AuditEvent(operation: "ListKeys", caller: "later"))
+        #expect(try AuditChain.verify(path: path).records == 4)
+    }
+
     @Test func theChainContinuesAfterARestart() throws {
         let (e, path) = try trail()
         let again = try AuditLog(path: path, clock: { Date() })

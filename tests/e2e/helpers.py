@@ -552,3 +552,146 @@ def clean_env(**extra) -> dict:
            if not k.startswith(("AWS_", "RCLONE_", "S3CMD"))}
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
+# ==========================================================================
+# KMS helpers (used by test_kms.py, test_kms_cli.py, test_keymodule.py)
+# ==========================================================================
+
+KMS_ACCOUNT = "123456789012"
+KMS_JSON = "application/x-amz-json-1.1"
+
+
+def kms_client(ep: Endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, region=REGION,
+               validate=True, **config):
+    """A boto3 KMS client for ``ep`` that never retries (so 5xx answers are seen)."""
+    settings = dict(retries={"total_max_attempts": 1}, connect_timeout=10, read_timeout=60,
+                    parameter_validation=validate)
+    settings.update(config)
+    return boto3.session.Session().client(
+        "kms", endpoint_url=ep.url, aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key, region_name=region, verify=ep.verify,
+        config=Config(**settings))
+
+
+def kms_raw(ep: Endpoint, operation: str | None, body, *, access_key=ACCESS_KEY,
+            secret_key=SECRET_KEY, region=REGION, service="kms", sign=True,
+            content_type=KMS_JSON, target_prefix="TrentService.") -> requests.Response:
+    """POST a raw KMS JSON 1.1 request (SigV4 with service ``kms``)."""
+    from botocore.auth import SigV4Auth
+
+    if not isinstance(body, (bytes, str)):
+        body = json.dumps(body)
+    if isinstance(body, str):
+        body = body.encode()
+    headers = {"Content-Type": content_type}
+    if operation is not None:
+        headers["X-Amz-Target"] = target_prefix + operation
+    req = AWSRequest(method="POST", url=ep.url + "/", data=body, headers=headers)
+    if sign:
+        SigV4Auth(Credentials(access_key, secret_key), service, region).add_auth(req)
+    return requests.post(ep.url + "/", data=body, headers=dict(req.headers.items()),
+                         verify=ep.verify, allow_redirects=False, timeout=60)
+
+
+def assert_kms_raw_error(resp: requests.Response, code: str, status: int = 400) -> str:
+    """Assert a KMS JSON error answer; returns its message."""
+    assert resp.status_code == status, f"expected HTTP {status}, got {resp.status_code}: {resp.text}"
+    assert resp.headers.get("x-amzn-RequestId"), dict(resp.headers)
+    assert resp.headers.get("Content-Type", "").startswith(KMS_JSON), dict(resp.headers)
+    body = resp.json()
+    got = body.get("__type", "").split("#")[-1]
+    assert got == code, f"expected __type {code}, got {body}"
+    message = body.get("message", body.get("Message"))
+    assert isinstance(message, str), body
+    return message
+
+
+@contextlib.contextmanager
+def expect_kms_error(code: str, status: int = 400, message: str | None = None,
+                     message_contains: str | None = None):
+    """Like expect_client_error, for KMS: checks the code, status and (optionally) message."""
+    holder: dict = {}
+    with pytest.raises(ClientError) as excinfo:
+        yield holder
+    resp = excinfo.value.response
+    meta = resp["ResponseMetadata"]
+    assert resp["Error"]["Code"] == code, resp
+    assert meta["HTTPStatusCode"] == status, resp
+    assert meta.get("RequestId"), resp
+    got = resp["Error"].get("Message", "")
+    if message is not None:
+        assert got == message, f"expected message {message!r}, got {got!r}"
+    if message_contains is not None:
+        assert message_contains in got, f"expected {message_contains!r} in message {got!r}"
+    holder.update(resp)
+
+
+def kms_key_arn(key_id: str, region=REGION) -> str:
+    return f"arn:aws:kms:{region}:{KMS_ACCOUNT}:key/{key_id}"
+
+
+def kms_alias_arn(alias: str, region=REGION) -> str:
+    return f"arn:aws:kms:{region}:{KMS_ACCOUNT}:{alias}"
+
+
+def advance_clock(ep: Endpoint, seconds: int) -> requests.Response:
+    """Move the key module's clock forward (needs ``serve --test-clock``)."""
+    return ep.request("POST", "/_s3emu/clock", params={"advance_seconds": int(seconds)})
+
+
+def health(ep: Endpoint) -> dict:
+    resp = requests.get(ep.url + "/_s3emu/health", verify=ep.verify, timeout=10)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def secret_needles(secret: bytes) -> dict[str, bytes]:
+    """Byte patterns under which ``secret`` could be stored or logged.
+
+    Raw bytes, lower/upper hex, and base64 (standard and URL-safe) at all three
+    alignments inside a longer base64 text, with ``/`` also in its JSON-escaped
+    form ``\\/``.
+    """
+    needles = {"raw": secret, "hex": secret.hex().encode(), "HEX": secret.hex().upper().encode()}
+    n = len(secret)
+    for pad in range(3):
+        for name, enc in (("b64", base64.b64encode), ("b64url", base64.urlsafe_b64encode)):
+            text = enc(bytes(pad) + secret)
+            start = -(-8 * pad // 6)            # first character made of secret bits only
+            end = (8 * (pad + n)) // 6          # characters fully inside the secret
+            core = text[start:end]
+            needles[f"{name}@{pad}"] = core
+            if b"/" in core:
+                needles[f"{name}@{pad}-json"] = core.replace(b"/", b"\\/")
+    return needles
+
+
+def find_secret_leaks(paths: Iterable[Path], secrets: dict[str, bytes],
+                      min_len: int = 12) -> list[str]:
+    """Grep every regular file under ``paths`` for every form of every secret.
+
+    ``secrets`` maps a label (where the secret came from) to its bytes; secrets
+    shorter than ``min_len`` are skipped (they would match by chance).
+    Returns human-readable findings (empty when nothing leaked).
+    """
+    files: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_file():
+            files.append(p)
+        elif p.is_dir():
+            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and not f.is_symlink())
+    needles = [(label, form, pat) for label, s in secrets.items() if len(s) >= min_len
+               for form, pat in secret_needles(s).items()]
+    findings = []
+    for f in files:
+        try:
+            data = f.read_bytes()
+        except OSError:
+            continue
+        for label, form, pat in needles:
+            idx = data.find(pat)
+            if idx >= 0:
+                findings.append(f"{label} found as {form} in {f} at offset {idx}")
+    return findings
