@@ -154,7 +154,7 @@ extension S3Service {
         record.etag = etag
         record.lastModifiedMs = Self.nowMs()
         record.checksum = checksum
-        record.parts = chosen.map { ObjectPart(number: $0.number, blob: $0.blob, etag: $0.etag, checksum: $0.checksum) }
+        record.parts = chosen.map { ObjectPart(number: $0.number, blob: $0.blob, etag: $0.etag, checksum: $0.checksum, attributes: $0.attributes) }
         do {
             try await store.completeUpload(id: upload.id, record: record)
         } catch StorageError.noSuchUpload {

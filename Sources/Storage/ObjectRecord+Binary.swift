@@ -4,10 +4,11 @@ import Foundation
 /// binary layout rather than JSON:
 ///
 /// ```
-/// record   = 0xB5 version:u8(=1) bucket key size:varint etag lastModifiedMs:varint
+/// record   = 0xB5 version:u8(=2) bucket key size:varint etag lastModifiedMs:varint
 ///            headers:map userMetadata:pairs checksum:opt(checksum) parts:count*part multipart:u8
 ///            tags:pairs storageClass attributes:map
-/// part     = number:varint blob-id blob-size:varint inline:u8 etag opt(checksum)
+/// part     = number:varint blob-id blob-size:varint inline:u8 etag opt(checksum) attributes:map
+///            (version 1, still read: a part has no attributes map)
 /// checksum = algorithm value type
 /// string   = varint(byte count) UTF-8;  map / pairs = varint(count) (string string)*;  opt(x) = u8(0|1) [x]
 /// varint   = LEB128 of the two's-complement 64-bit value
@@ -15,7 +16,7 @@ import Foundation
 /// Records written by earlier builds as JSON (first byte `{`) are still read.
 enum ObjectRecordBinary {
     static let magic: UInt8 = 0xB5
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     struct Malformed: Error {}
 
@@ -39,6 +40,7 @@ enum ObjectRecordBinary {
             w.bytes.append(p.blob.inline ? 1 : 0)
             w.string(p.etag)
             w.checksum(p.checksum)
+            w.map(p.attributes)
         }
         w.bytes.append(r.multipart ? 1 : 0)
         w.pairs(r.tags)
@@ -50,7 +52,9 @@ enum ObjectRecordBinary {
     static func decode(_ data: Data) throws -> ObjectRecord {
         try data.withUnsafeBytes { raw in
             var r = Reader(raw)
-            guard try r.byte() == magic, try r.byte() == version else { throw Malformed() }
+            guard try r.byte() == magic else { throw Malformed() }
+            let recordVersion = try r.byte()
+            guard recordVersion == 1 || recordVersion == version else { throw Malformed() }
             let bucket = try r.string()
             let key = try r.string()
             let size = try r.int()
@@ -65,7 +69,10 @@ enum ObjectRecordBinary {
             for _ in 0..<count {
                 let number = Int(try r.int())
                 let blob = BlobRef(id: try r.string(), size: try r.int(), inline: try r.byte() == 1)
-                parts.append(ObjectPart(number: number, blob: blob, etag: try r.string(), checksum: try r.checksum()))
+                let etag = try r.string()
+                let checksum = try r.checksum()
+                let attributes = recordVersion >= 2 ? try r.map() : [:]
+                parts.append(ObjectPart(number: number, blob: blob, etag: etag, checksum: checksum, attributes: attributes))
             }
             let multipart = try r.byte() == 1
             let tags = try r.pairs()

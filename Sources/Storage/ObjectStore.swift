@@ -54,6 +54,9 @@ public final class ObjectStore: Sendable {
                     INSERT INTO meta(name, value) VALUES ('schema', '1');
                     """)
         }
+        migrator.registerMigration("v2 bucket settings") { db in
+            try db.execute(sql: "CREATE TABLE bucket_setting(bucket TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(bucket, name)) WITHOUT ROWID")
+        }
         try migrator.migrate(db)
         writer = GroupCommitWriter(db: db)
         try collectGarbage()
@@ -120,9 +123,13 @@ public final class ObjectStore: Sendable {
     @discardableResult
     private func reloadBuckets() throws -> [String: BucketRecord] {
         let table = try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, region, created_ms FROM bucket").reduce(into: [String: BucketRecord]()) {
+            var table = try Row.fetchAll(db, sql: "SELECT name, region, created_ms FROM bucket").reduce(into: [String: BucketRecord]()) {
                 $0[$1[0]] = BucketRecord(name: $1[0], region: $1[1], createdMs: $1[2])
             }
+            for row in try Row.fetchAll(db, sql: "SELECT bucket, name, value FROM bucket_setting") {
+                table[row[0]]?.settings[row[1]] = row[2]
+            }
+            return table
         }
         buckets.withLockedValue { $0 = table }
         return table
@@ -142,10 +149,27 @@ public final class ObjectStore: Sendable {
                 refs += try Self.deleteUpload(db, id: id)
             }
             try db.cachedStatement(sql: "DELETE FROM bucket WHERE name = ?").execute(arguments: [name])
+            try db.cachedStatement(sql: "DELETE FROM bucket_setting WHERE bucket = ?").execute(arguments: [name])
             return refs
         }
         try reloadBuckets()
         blobs.remove(partBlobs)
+    }
+
+    /// Sets (or with `nil` removes) one of a bucket's settings (`encryption`, `policy`, …), durably.
+    public func setBucketSetting(_ bucket: String, name: String, value: String?) async throws {
+        try await writer.write { db in
+            guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bucket WHERE name = ?"), arguments: [bucket]) != nil else {
+                throw StorageError.noSuchBucket
+            }
+            if let value {
+                try db.cachedStatement(sql: "INSERT OR REPLACE INTO bucket_setting(bucket, name, value) VALUES (?, ?, ?)")
+                    .execute(arguments: [bucket, name, value])
+            } else {
+                try db.cachedStatement(sql: "DELETE FROM bucket_setting WHERE bucket = ? AND name = ?").execute(arguments: [bucket, name])
+            }
+        }
+        try reloadBuckets()
     }
 
     // MARK: Objects
@@ -443,7 +467,7 @@ public final class ObjectStore: Sendable {
             var refs: [BlobRef] = []
             for data in try Data.fetchAll(db, sql: "SELECT record FROM object") { refs += try Self.decode(ObjectRecord.self, data).parts.map(\.blob) }
             for data in try Data.fetchAll(db, sql: "SELECT record FROM part") { refs.append(try Self.decode(PartRecord.self, data).blob) }
-            for table in ["object", "part", "upload", "inline_blob", "bucket"] { try db.execute(sql: "DELETE FROM \(table)") }
+            for table in ["object", "part", "upload", "inline_blob", "bucket_setting", "bucket"] { try db.execute(sql: "DELETE FROM \(table)") }
             return refs
         }
         try reloadBuckets()

@@ -3,11 +3,14 @@ public struct BucketRecord: Sendable, Codable, Equatable {
     public var name: String
     public var region: String
     public var createdMs: Int64
+    /// Sub-resource settings owned by upper layers (`encryption`, `policy`), opaque to storage: name → document.
+    public var settings: [String: String]
 
-    public init(name: String, region: String, createdMs: Int64) {
+    public init(name: String, region: String, createdMs: Int64, settings: [String: String] = [:]) {
         self.name = name
         self.region = region
         self.createdMs = createdMs
+        self.settings = settings
     }
 }
 
@@ -49,12 +52,26 @@ public struct ObjectPart: Sendable, Codable, Equatable {
     public var blob: BlobRef
     public var etag: String
     public var checksum: StoredChecksum?
+    /// Values owned by upper layers (a part's encryption envelope), opaque to storage.
+    public var attributes: [String: String]
 
-    public init(number: Int, blob: BlobRef, etag: String, checksum: StoredChecksum? = nil) {
+    public init(number: Int, blob: BlobRef, etag: String, checksum: StoredChecksum? = nil, attributes: [String: String] = [:]) {
         self.number = number
         self.blob = blob
         self.etag = etag
         self.checksum = checksum
+        self.attributes = attributes
+    }
+
+    enum CodingKeys: String, CodingKey { case number, blob, etag, checksum, attributes }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        number = try c.decode(Int.self, forKey: .number)
+        blob = try c.decode(BlobRef.self, forKey: .blob)
+        etag = try c.decode(String.self, forKey: .etag)
+        checksum = try c.decodeIfPresent(StoredChecksum.self, forKey: .checksum)
+        attributes = try c.decodeIfPresent([String: String].self, forKey: .attributes) ?? [:]
     }
 }
 
@@ -127,13 +144,29 @@ public struct PartRecord: Sendable, Codable, Equatable {
     public var etag: String
     public var lastModifiedMs: Int64
     public var checksum: StoredChecksum?
+    /// Values owned by upper layers (the part's encryption envelope), opaque to storage; carried into the object.
+    public var attributes: [String: String]
 
-    public init(number: Int, blob: BlobRef, etag: String, lastModifiedMs: Int64, checksum: StoredChecksum? = nil) {
+    public init(number: Int, blob: BlobRef, etag: String, lastModifiedMs: Int64, checksum: StoredChecksum? = nil,
+                attributes: [String: String] = [:]) {
         self.number = number
         self.blob = blob
         self.etag = etag
         self.lastModifiedMs = lastModifiedMs
         self.checksum = checksum
+        self.attributes = attributes
+    }
+
+    enum CodingKeys: String, CodingKey { case number, blob, etag, lastModifiedMs, checksum, attributes }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        number = try c.decode(Int.self, forKey: .number)
+        blob = try c.decode(BlobRef.self, forKey: .blob)
+        etag = try c.decode(String.self, forKey: .etag)
+        lastModifiedMs = try c.decode(Int64.self, forKey: .lastModifiedMs)
+        checksum = try c.decodeIfPresent(StoredChecksum.self, forKey: .checksum)
+        attributes = try c.decodeIfPresent([String: String].self, forKey: .attributes) ?? [:]
     }
 }
 

@@ -34,6 +34,24 @@ import Testing
         await #expect(throws: StorageError.noSuchBucket) { try await store.deleteBucket("alpha") }
     }
 
+    @Test func bucketSettingsPersistAndGoWithTheBucket() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        do {
+            let store = try ObjectStore(directory: dir.url)
+            try await store.createBucket(Self.bucket("b", createdMs: 1))
+            try await store.setBucketSetting("b", name: "encryption", value: "<x/>")
+            try await store.setBucketSetting("b", name: "policy", value: "{}")
+            try await store.setBucketSetting("b", name: "policy", value: nil)
+            await #expect(throws: StorageError.noSuchBucket) { try await store.setBucketSetting("nope", name: "policy", value: "{}") }
+        }
+        let reopened = try ObjectStore(directory: dir.url)
+        #expect(try await reopened.bucket("b")?.settings == ["encryption": "<x/>"])
+        try await reopened.deleteBucket("b")
+        try await reopened.createBucket(Self.bucket("b", createdMs: 2))
+        #expect(try await reopened.bucket("b")?.settings == [:])
+    }
+
     @Test func writesIntoAMissingBucketFail() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
