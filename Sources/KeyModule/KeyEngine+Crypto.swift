@@ -16,9 +16,9 @@ extension KeyEngine {
     }
 
     /// Resolves, state-checks and picks the current material (or `index`) of a key.
-    func usableKey(_ identifier: String, index: UInt32? = nil, _ e: inout AuditEvent) throws(KMSFault) -> UsableKey {
+    func usableKey(_ identifier: String, index: UInt32? = nil, isInternal: Bool = false, _ e: inout AuditEvent) throws(KMSFault) -> UsableKey {
         try withState { now throws(KMSFault) in
-            let k = state.keys[try resolve(identifier, allowAlias: true, now: now)]
+            let k = state.keys[try resolve(identifier, allowAlias: true, now: now, isInternal: isInternal)]
             e.keyId = k.id
             try requireUsable(k)
             return try material(of: k, index: index)
@@ -107,7 +107,7 @@ extension KeyEngine {
     }
 
     /// Decrypt's checks in the reference order (§3.1); returns the plaintext and the key that opened it.
-    func open(_ blobBytes: [UInt8], keyId: String?, algorithm: String?, context: [String: String],
+    func open(_ blobBytes: [UInt8], keyId: String?, algorithm: String?, context: [String: String], isInternal: Bool = false,
               _ e: inout AuditEvent) throws(KMSFault) -> (plaintext: [UInt8], key: UsableKey, algorithm: String) {
         guard (1...6144).contains(blobBytes.count) else {
             throw .validation("1 validation error detected: Value at 'ciphertextBlob' failed to satisfy constraint: Member must have length less than or equal to 6144")
@@ -127,12 +127,14 @@ extension KeyEngine {
         e.keyVersion = blob.materialIndex
         let key: UsableKey = try withState { now throws(KMSFault) in
             if let keyId {
-                let named = state.keys[try resolve(keyId, allowAlias: true, now: now)]
+                let named = state.keys[try resolve(keyId, allowAlias: true, now: now, isInternal: isInternal)]
                 guard named.id == blob.keyId else {
                     throw KMSFault("IncorrectKeyException", "The key ID in the request does not identify a CMK that can perform this operation.")
                 }
             }
-            guard let i = index(of: blob.keyId) else { throw .notFound("Key '\(arn(blob.keyId))' does not exist") }
+            guard let i = index(of: blob.keyId), isInternal || state.keys[i].keyManager != Self.internalKeyManager else {
+                throw .notFound("Key '\(arn(blob.keyId))' does not exist")
+            }
             let k = state.keys[i]
             try requireUsable(k)
             guard k.keySpec.isSymmetric else {
@@ -215,9 +217,9 @@ extension KeyEngine {
     }
 
     /// GenerateDataKey's work once the request is validated (shared by the JSON and the binary form).
-    func dataKey(_ id: String, count n: Int, context: [String: String], _ e: inout AuditEvent) throws(KMSFault)
+    func dataKey(_ id: String, count n: Int, context: [String: String], isInternal: Bool = false, _ e: inout AuditEvent) throws(KMSFault)
         -> (SecretBytes, CiphertextBlob, UsableKey) {
-        let key = try usableKey(id, &e)
+        let key = try usableKey(id, isInternal: isInternal, &e)
         e.keyVersion = key.index
         guard key.spec.isSymmetric else {
             throw KMSFault("InvalidKeyUsageException", "\(arn(key.id)) key usage is not compatible with this operation.")
@@ -243,7 +245,7 @@ extension KeyEngine {
                 let context = try r.context()
                 e.context = context
                 try Self.checkNumberOfBytes(n)
-                let (plain, blob, key) = try dataKey(id, count: n, context: context, &e)
+                let (plain, blob, key) = try dataKey(id, count: n, context: context, isInternal: true, &e)
                 w.string(arn(key.id))
                 w.string(KeyMaterial.materialId(keyId: key.id, index: key.index))
                 plain.withBytes { w.data($0) }
@@ -253,7 +255,7 @@ extension KeyEngine {
                 let blob = try r.data()
                 let context = try r.context()
                 e.context = context
-                let (plain, key, _) = try open(blob, keyId: id.isEmpty ? nil : id, algorithm: nil, context: context, &e)
+                let (plain, key, _) = try open(blob, keyId: id.isEmpty ? nil : id, algorithm: nil, context: context, isInternal: true, &e)
                 w.string(arn(key.id))
                 w.data(plain)
             }

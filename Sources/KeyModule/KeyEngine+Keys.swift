@@ -83,6 +83,22 @@ extension KeyEngine {
         return state.keys.count - 1
     }
 
+    /// A hidden key owned by the emulator (SSE-S3's root). Call with the lock held.
+    func createInternalKey(_ id: String, now: Double) throws(KMSFault) -> Int {
+        let material = try Self.newMaterial(spec: .symmetricDefault, index: 0, at: now)
+        let key = KeyRecord(
+            id: id, createdAt: now, description: "s3emu SSE-S3 root key (not visible through the KMS API)",
+            keySpec: .symmetricDefault, keyUsage: "ENCRYPT_DECRYPT", state: .enabled, deletionDate: nil,
+            pendingWindowDays: nil, keyManager: Self.internalKeyManager, tags: [], rotationEnabled: false,
+            rotationPeriodDays: nil, nextRotation: nil, onDemandRotations: 0, materials: [material])
+        try mutate { (s: inout KeyStoreState) throws(KMSFault) in s.keys.append(key) }
+        audit?.append(AuditEvent(operation: "CreateKey", caller: "s3emu-internal", keyId: id))
+        return state.keys.count - 1
+    }
+
+    /// Keys the KMS API shows (internal ones are left out).
+    var visibleKeys: [KeyRecord] { state.keys.filter { $0.keyManager != Self.internalKeyManager } }
+
     func metadata(_ k: KeyRecord) -> [String: Any] {
         var m: [String: Any] = [
             "AWSAccountId": configuration.accountId, "KeyId": k.id, "Arn": arn(k.id), "CreationDate": k.createdAt,
@@ -111,12 +127,13 @@ extension KeyEngine {
     func listKeys(_ r: JSONObject, _ e: inout AuditEvent) throws(KMSFault) -> JSONObject {
         let limit = try Self.limit(r, max: 1000, default: 100)
         return try withState { _ throws(KMSFault) in
-            let start = try Self.markerStart(r, count: state.keys.count)
-            let page = state.keys[start..<min(start + limit, state.keys.count)]
+            let keys = visibleKeys
+            let start = try Self.markerStart(r, count: keys.count)
+            let page = keys[start..<min(start + limit, keys.count)]
             var out: [String: Any] = ["Keys": page.map { ["KeyId": $0.id, "KeyArn": arn($0.id)] }]
             let next = start + page.count
-            out["Truncated"] = next < state.keys.count
-            if next < state.keys.count { out["NextMarker"] = Self.marker(next) }
+            out["Truncated"] = next < keys.count
+            if next < keys.count { out["NextMarker"] = Self.marker(next) }
             return JSONObject(out)
         }
     }

@@ -40,6 +40,11 @@ public final class KeyEngine: @unchecked Sendable {
     var nextDeadline: Double = .infinity
 
     static let managedS3Alias = "alias/aws/s3"
+    /// The identifier of the hidden key behind SSE-S3 (S3-owned keys are invisible to customers, as on AWS): reachable
+    /// only through the module's binary data-key calls, never listed, never reachable through the KMS API.
+    public static let sseS3Identifier = "s3emu:sse-s3"
+    static let sseS3KeyId = "s3emu-sse-s3"
+    static let internalKeyManager = "S3EMU"
     static let maxOnDemandRotations = 25
 
     /// An engine over a sealed key store file and an audit trail.
@@ -175,7 +180,11 @@ public final class KeyEngine: @unchecked Sendable {
 
     /// Resolves any of the four key identifier forms (or only key id / key ARN when `allowAlias` is false) to the
     /// key's position, creating the AWS-managed `aws/s3` key on its first use.
-    func resolve(_ identifier: String, allowAlias: Bool, now: Double) throws(KMSFault) -> Int {
+    func resolve(_ identifier: String, allowAlias: Bool, now: Double, isInternal: Bool = false) throws(KMSFault) -> Int {
+        if identifier == Self.sseS3Identifier && isInternal {
+            if let i = index(of: Self.sseS3KeyId) { return i }
+            return try createInternalKey(Self.sseS3KeyId, now: now)
+        }
         guard !identifier.isEmpty else {
             throw .validation("1 validation error detected: Value '' at 'keyId' failed to satisfy constraint: Member must have length greater than or equal to 1")
         }
@@ -202,7 +211,9 @@ public final class KeyEngine: @unchecked Sendable {
             if id == Self.managedS3Alias { return try createManagedS3Key(now: now) }
             throw .notFound("Alias \(aliasArn(id)) is not found.")
         }
-        guard let i = index(of: id) else { throw .notFound("Key '\(arn(id))' does not exist") }
+        guard let i = index(of: id), isInternal || state.keys[i].keyManager != Self.internalKeyManager else {
+            throw .notFound("Key '\(arn(id))' does not exist")
+        }
         return i
     }
 

@@ -54,4 +54,12 @@ public protocol KeyProvider: Sendable {
 
     /// The key's full id and state.
     func describeKey(_ keyId: String?, caller: String) async throws(KMSFault) -> KeyDescription
+
+    /// The key SSE-S3 data keys are sealed with (`nil`: the provider's default key). The key module keeps a hidden
+    /// key for it, as S3 uses keys its customers never see.
+    var sseS3KeyId: String? { get }
+}
+
+extension KeyProvider {
+    public var sseS3KeyId: String? { nil }
 }

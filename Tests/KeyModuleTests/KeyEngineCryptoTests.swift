@@ -183,3 +183,34 @@ import Testing
         #expect(try e.state(of: "11111111-2222-3333-4444-555555555555") == "Enabled")
     }
 }
+
+@Suite struct InternalKeyTests {
+    func binaryGenerate(_ e: KeyEngine, _ id: String) -> Result<[UInt8], KMSFault> {
+        var w = KeyModuleBinary.Writer()
+        w.string(id)
+        w.u16(32)
+        w.context(["aws:s3:arn": "arn:aws:s3:::b/k"])
+        return e.call(KeyModuleBinary.generateDataKey, caller: "s3", body: w.bytes)
+    }
+
+    @Test func theSSES3KeyIsHiddenFromTheKMSAPI() throws {
+        let e = KeyEngine()
+        var r = KeyModuleBinary.Reader(try binaryGenerate(e, KeyEngine.sseS3Identifier).get())
+        #expect(try r.string() == "arn:aws:kms:us-east-1:123456789012:key/s3emu-sse-s3")
+        _ = try r.string()
+        let plain = try r.data()
+        let blob = try r.data()
+        #expect((try e.run("ListKeys")["Keys"] as! [Any]).isEmpty)
+        #expect(e.outcome("DescribeKey", ["KeyId": "s3emu-sse-s3"]) == "NotFoundException")
+        #expect(e.outcome("DescribeKey", ["KeyId": KeyEngine.sseS3Identifier]) == "NotFoundException")
+        #expect(e.outcome("Decrypt", ["CiphertextBlob": Data(blob).base64EncodedString(), "EncryptionContext": ["aws:s3:arn": "arn:aws:s3:::b/k"]]) == "NotFoundException")
+        // The binary path (the object service's provider) opens it.
+        var w = KeyModuleBinary.Writer()
+        w.string("")
+        w.data(blob)
+        w.context(["aws:s3:arn": "arn:aws:s3:::b/k"])
+        var d = KeyModuleBinary.Reader(try e.call(KeyModuleBinary.decrypt, caller: "s3", body: w.bytes).get())
+        _ = try d.string()
+        #expect(try d.data() == plain)
+    }
+}
