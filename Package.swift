@@ -13,6 +13,9 @@ let package = Package(
         .library(name: "KeyModule", targets: ["KeyModule"]),
         .library(name: "KeyProviders", targets: ["KeyProviders"]),
         .library(name: "KMSService", targets: ["KMSService"]),
+        .library(name: "AtRestCrypto", targets: ["AtRestCrypto"]),
+        .library(name: "Encryption", targets: ["Encryption"]),
+        .library(name: "BucketPolicy", targets: ["BucketPolicy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
@@ -32,6 +35,8 @@ let package = Package(
         .target(name: "CChecksum", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CFileSync"),
         .target(name: "CPKCS11", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CAEAD", linkerSettings: [.linkedLibrary("crypto")]),
+        .target(name: "AtRestCrypto", dependencies: ["CAEAD", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "KeyCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio")]
@@ -60,6 +65,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "BucketPolicy", dependencies: ["S3Wire"]),
+        .target(name: "Encryption", dependencies: ["S3Wire", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "KMSService",
             dependencies: ["KeyCore", "KeyProviders", "S3Wire"]
@@ -85,7 +92,7 @@ let package = Package(
         .target(
             name: "EmulatorServer",
             dependencies: [
-                "S3Wire", "Storage", "KeyCore", "KeyProviders", "KMSService",
+                "S3Wire", "Storage", "KeyCore", "KeyProviders", "KMSService", "Encryption", "AtRestCrypto", "BucketPolicy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -127,9 +134,15 @@ let package = Package(
             name: "KeyProvidersTests",
             dependencies: ["KeyProviders", "KeyModule", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .testTarget(name: "BucketPolicyTests", dependencies: ["BucketPolicy", "S3Wire"]),
+        .testTarget(name: "EncryptionTests", dependencies: ["Encryption", "S3Wire", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "KMSServiceTests",
             dependencies: ["KMSService", "KeyModule", "KeyProviders", "KeyCore", "S3Wire"]
+        ),
+        .testTarget(
+            name: "AtRestCryptoTests",
+            dependencies: ["AtRestCrypto", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ]
 )

@@ -1,0 +1,5 @@
+/// A statement's `Effect`.
+public enum PolicyEffect: String, Sendable, Hashable {
+    case allow = "Allow"
+    case deny = "Deny"
+}
