@@ -8,6 +8,7 @@ import S3Wire
 ///
 /// - `GET /_s3emu/health`: `{"status":"ok","uptime_seconds":…,"region":…,"key_module":"up"|"down"|"none","key_provider":…}`
 /// - `POST /_s3emu/reset`: removes every bucket and object (keys stay).
+/// - `GET /_s3emu/inspect/{bucket}/{key}`: how an object is stored (`S3Service+Inspection.swift`).
 /// - `POST /_s3emu/clock?advance_seconds=N`: moves the key module's clock forward, when `serve --test-clock`.
 struct AdminRoutes: Sendable {
     let service: S3Service
@@ -47,6 +48,18 @@ struct AdminRoutes: Sendable {
                                 status: .init(code: error.status))
                 }
             }
+        case ("GET", let path) where path.hasPrefix("/_s3emu/inspect/"):
+            return await signed(head) {
+                let rest = String(path.dropFirst("/_s3emu/inspect/".count))
+                guard let decoded = URIEncoding.decode(rest), let slash = decoded.firstIndex(of: "/"), slash != decoded.startIndex else {
+                    return json("{\"error\":\"InvalidArgument\",\"message\":\"GET /_s3emu/inspect/{bucket}/{key}\"}", status: .badRequest)
+                }
+                let bucket = String(decoded[..<slash]), key = String(decoded[decoded.index(after: slash)...])
+                let caller = (try? service.authenticator.authenticate(head).accessKey) ?? "admin"
+                let info = try await service.inspect(bucket: bucket, key: key, caller: caller ?? "admin")
+                let data = try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys, .withoutEscapingSlashes])
+                return json(String(decoding: data, as: UTF8.self))
+            }
         default:
             return json("{\"error\":\"NotFound\"}", status: .notFound)
         }
@@ -59,7 +72,8 @@ struct AdminRoutes: Sendable {
             guard auth.accessKey != nil else { return json("{\"error\":\"AccessDenied\"}", status: .forbidden) }
             return try await body()
         } catch let e as S3Error {
-            return json("{\"error\":\"\(e.code)\"}", status: .init(code: e.status))
+            let body = try? JSONSerialization.data(withJSONObject: ["error": e.code, "message": e.message])
+            return json(body.map { String(decoding: $0, as: UTF8.self) } ?? "{\"error\":\"\(e.code)\"}", status: .init(code: e.status))
         } catch {
             return json("{\"error\":\"InternalError\"}", status: .internalServerError)
         }

@@ -31,6 +31,16 @@ public struct EmulatorConfiguration: Sendable {
     /// Accept `POST /_s3emu/clock` to move the key module's clock forward (tests of rotation and deletion).
     public var allowClockControl = false
 
+    /// Account id in ARNs (KMS keys, policy principals).
+    public var accountId = "123456789012"
+    /// Encrypt objects written without an encryption header with SSE-S3, as S3 does since 2023 (false restores the
+    /// older unencrypted default for buckets without a default-encryption rule).
+    public var defaultEncryption = true
+    /// Accept SSE-C over plain HTTP (behind a TLS-terminating proxy).
+    public var allowSSECOverHTTP = false
+    /// New buckets block SSE-C writes, as S3 does since April 2026 (false: the older behaviour).
+    public var blockSSECOnNewBuckets = true
+
     public static let defaultAccessKey = "s3emu-access-key"
     public static let defaultSecretKey = "s3emu-secret-key-for-local-testing-only"
 

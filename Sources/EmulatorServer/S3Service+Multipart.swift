@@ -1,4 +1,6 @@
+import AtRestCrypto
 import Crypto
+import Encryption
 import Foundation
 import Hummingbird
 import S3Wire
@@ -15,7 +17,8 @@ extension S3Service {
 
     func createMultipartUpload(_ r: S3Request) async throws -> Response {
         try checkKey(r.key)
-        _ = try await requireBucket(r.bucket)
+        let bucket = try await requireBucket(r.bucket)
+        let mode = try chooseWriteMode(r, bucket: bucket, operation: .createMultipartUpload)
         let described = try ObjectHeaders.describe(r.head)
         var algorithm: ChecksumAlgorithm?
         if let a = r.header("x-amz-checksum-algorithm") {
@@ -25,10 +28,15 @@ extension S3Service {
             algorithm = parsed
         }
         let id = newUploadID()
+        // The mode is fixed now (and the KMS key checked by getting a data key); every part gets its own data key.
+        var plan: SealingPlan?
+        if let mode { plan = try await sealingPlan(mode, bucket: r.bucket, key: r.key, uploadId: id, partNumber: 0, caller: r.auth.accessKey ?? "anonymous") }
+        var attributes: [String: String] = [:]
+        if let plan { attributes[Self.uploadEnvelopeAttribute] = Base64.encode(plan.envelope.encoded()) }
         let template = ObjectRecord(
             bucket: r.bucket, key: r.key, size: 0, etag: "", lastModifiedMs: 0, headers: described.headers,
             userMetadata: described.metadata, checksum: algorithm.map { StoredChecksum(algorithm: $0.rawValue, value: "", type: "COMPOSITE") },
-            parts: [], multipart: true, tags: described.tags, storageClass: described.storageClass)
+            parts: [], multipart: true, tags: described.tags, storageClass: described.storageClass, attributes: attributes)
         try await store.createUpload(UploadRecord(id: id, bucket: r.bucket, key: r.key, initiatedMs: Self.nowMs(), template: template))
         var w = XMLWriter()
         w.open("InitiateMultipartUploadResult", namespace: true)
@@ -41,7 +49,40 @@ extension S3Service {
             h.add("x-amz-checksum-algorithm", algorithm.rawValue)
             h.add("x-amz-checksum-type", "COMPOSITE")
         }
+        if let mode, let plan {
+            let headers = SSEResponseHeaders(mode: mode, operation: .createMultipartUpload, kmsKeyARN: plan.envelope.kmsKeyARN)
+            for (name, value) in headers.fields { h.add(name, value) }
+        }
         return .xml(w.document, headers: h)
+    }
+
+    /// The upload's mode (from its template envelope) and the checks on a part's SSE-C headers (E-C13, E-C14).
+    func partMode(_ r: S3Request, upload: UploadRecord, operation: SSEOperation) throws(S3Error) -> SSEMode? {
+        try SSETransport.checkCustomerKey(r.head, isTLS: r.isTLS, allowSSECOverHTTP: configuration.allowSSECOverHTTP)
+        let headers = try SSERequestHeaders.parse(r.head, operation: operation)
+        let template = try upload.template.attributes[Self.uploadEnvelopeAttribute].map { text throws(S3Error) in
+            guard let bytes = Base64.decode(text), let e = try? EncryptionEnvelope.decode(bytes) else { throw S3Error.internalError }
+            return e
+        }
+        let customer = headers.request.customerKey
+        try SSECustomerKeyCheck.checkPart(customerKey: customer, uploadIsSSEC: template?.mode == .sseC, operation: operation) { h in
+            guard let template, let ck = try? SSECustomerKey(h.key) else { return false }
+            return template.matches(customerKey: ck)
+        }
+        guard let template else { return nil }
+        switch template.mode {
+        case .sseS3: return .sseS3
+        case .sseKMS:
+            let context = try template.encryptionContext.map { h throws(S3Error) in try SSERequestHeaders.parseContext(h) }
+            return .sseKMS(keyId: template.kmsKeyARN ?? SSEMode.awsManagedKeyAlias, context: context,
+                           contextHeader: template.encryptionContext, bucketKeyEnabled: template.bucketKeyEnabled)
+        case .dsseKMS:
+            let context = try template.encryptionContext.map { h throws(S3Error) in try SSERequestHeaders.parseContext(h) }
+            return .dsseKMS(keyId: template.kmsKeyARN ?? SSEMode.awsManagedKeyAlias, context: context, contextHeader: template.encryptionContext)
+        case .sseC:
+            guard let customer else { throw SSEErrors.multipartEncryptionRequired }
+            return .sseC(customer)
+        }
     }
 
     /// The upload named by `uploadId`, checked against the request's bucket and key.
@@ -65,8 +106,13 @@ extension S3Service {
     func uploadPart(_ r: S3Request) async throws -> Response {
         let number = try partNumber(r)
         let upload = try await requireUpload(r)
-        let (blob, digest) = try await ingest(r)
-        let etag = digest.md5.hexString
+        let mode = try partMode(r, upload: upload, operation: .uploadPart)
+        var plan: SealingPlan?
+        if let mode {
+            plan = try await sealingPlan(mode, bucket: r.bucket, key: r.key, uploadId: upload.id, partNumber: number, caller: r.auth.accessKey ?? "anonymous")
+        }
+        let (blob, digest) = try await ingest(r, sealing: plan)
+        let etag = SSEETag.etag(kind: plan?.kind, plaintextMD5: digest.md5)
         var checksum: StoredChecksum?
         if let alg = upload.template.checksum?.algorithm, let c = digest.checksum, c.algorithm.rawValue == alg {
             checksum = StoredChecksum(algorithm: alg, value: c.computed, type: "COMPOSITE")
@@ -76,7 +122,9 @@ extension S3Service {
         }
         do {
             try await store.putPart(
-                uploadID: upload.id, PartRecord(number: number, blob: blob.ref, etag: etag, lastModifiedMs: Self.nowMs(), checksum: checksum), blob: blob)
+                uploadID: upload.id,
+                PartRecord(number: number, blob: blob.ref, etag: etag, lastModifiedMs: Self.nowMs(), checksum: checksum,
+                           attributes: Self.partAttributes(plan, plainSize: digest.size, uploadId: upload.id)), blob: blob)
         } catch StorageError.noSuchUpload {
             store.blobs.remove([blob.ref])
             throw S3Error.noSuchUpload(upload.id)
@@ -86,13 +134,16 @@ extension S3Service {
         if let c = digest.checksum, checksum != nil || digest.checksumRequested {
             h.add(c.algorithm.headerName, c.computed)
         }
+        for (name, value) in plan?.responseHeaders.fields ?? [] { h.add(name, value) }
         return .empty(.ok, headers: h)
     }
 
     func uploadPartCopy(_ r: S3Request) async throws -> Response {
         let number = try partNumber(r)
         let upload = try await requireUpload(r)
+        let mode = try partMode(r, upload: upload, operation: .uploadPartCopy)
         let opened = try await openCopySource(r)
+        let sourceKeys = try await copySourceKeys(r, opened: opened)
         let size = opened.record.size
         var span: ClosedRange<Int64>? = size > 0 ? 0...(size - 1) : nil
         if let rangeText = r.header("x-amz-copy-source-range") {
@@ -102,9 +153,15 @@ extension S3Service {
             span = a...b
         }
         let algorithm = upload.template.checksum.flatMap { ChecksumAlgorithm(rawValue: $0.algorithm) } ?? .crc64nvme
-        let (blob, md5, checksum, _) = try await copyBytes(opened, span: span, checksum: algorithm)
+        var plan: SealingPlan?
+        if let mode {
+            plan = try await sealingPlan(mode, bucket: r.bucket, key: r.key, uploadId: upload.id, partNumber: number, caller: r.auth.accessKey ?? "anonymous")
+        }
+        let (blob, md5, checksum, copied) = try await copyBytes(opened, span: span, sourceKeys: sourceKeys, sealing: plan, checksum: algorithm)
         let stored = upload.template.checksum != nil ? StoredChecksum(algorithm: algorithm.rawValue, value: checksum, type: "COMPOSITE") : nil
-        let part = PartRecord(number: number, blob: blob.ref, etag: md5, lastModifiedMs: Self.nowMs(), checksum: stored)
+        let etag = plan.map { _ in SSEETag.etag(kind: plan?.kind, plaintextMD5: [UInt8](hex: md5) ?? []) } ?? md5
+        let part = PartRecord(number: number, blob: blob.ref, etag: etag, lastModifiedMs: Self.nowMs(), checksum: stored,
+                              attributes: Self.partAttributes(plan, plainSize: copied, uploadId: upload.id))
         do {
             try await store.putPart(uploadID: upload.id, part, blob: blob)
         } catch StorageError.noSuchUpload {
@@ -114,14 +171,17 @@ extension S3Service {
         var w = XMLWriter()
         w.open("CopyPartResult", namespace: true)
         w.element("LastModified", HTTPDate.iso8601(milliseconds: part.lastModifiedMs))
-        w.element("ETag", "\"\(md5)\"")
+        w.element("ETag", "\"\(etag)\"")
         if let stored { w.element("Checksum" + stored.algorithm, stored.value) }
         w.close("CopyPartResult")
-        return .xml(w.document)
+        var h = HTTPFields()
+        for (name, value) in plan?.responseHeaders.fields ?? [] { h.add(name, value) }
+        return .xml(w.document, headers: h)
     }
 
     func completeMultipartUpload(_ r: S3Request) async throws -> Response {
         let upload = try await requireUpload(r)
+        _ = try partMode(r, upload: upload, operation: .completeMultipartUpload)
         let doc = try await xmlBody(r)
         guard doc.name == "CompleteMultipartUpload" else { throw S3Error.malformedXML }
         var requested: [(Int, String)] = []
@@ -137,8 +197,8 @@ extension S3Service {
             guard let p = uploaded[n], Self.etagMatches(etag, p.etag) else { throw S3Error.invalidPart.with(("PartNumber", String(n)), ("ETag", etag)) }
             chosen.append(p)
         }
-        for (i, p) in chosen.enumerated() where i < chosen.count - 1 && p.blob.size < Self.minPartSize {
-            throw S3Error.entityTooSmall(size: p.blob.size, minimum: Self.minPartSize).with(("PartNumber", String(p.number)), ("ETag", p.etag))
+        for (i, p) in chosen.enumerated() where i < chosen.count - 1 && p.plainSize < Self.minPartSize {
+            throw S3Error.entityTooSmall(size: p.plainSize, minimum: Self.minPartSize).with(("PartNumber", String(p.number)), ("ETag", p.etag))
         }
         var md5 = Insecure.MD5()
         for p in chosen { md5.update(data: [UInt8](hex: p.etag) ?? []) }
@@ -150,7 +210,8 @@ extension S3Service {
             checksum = StoredChecksum(algorithm: alg.rawValue, value: h.finalize() + "-\(chosen.count)", type: "COMPOSITE")
         }
         var record = upload.template
-        record.size = chosen.reduce(0) { $0 + $1.blob.size }
+        record.size = chosen.reduce(0) { $0 + $1.plainSize }
+        record.attributes[Self.uploadEnvelopeAttribute] = nil
         record.etag = etag
         record.lastModifiedMs = Self.nowMs()
         record.checksum = checksum
@@ -173,7 +234,9 @@ extension S3Service {
             w.element("ChecksumType", checksum.type)
         }
         w.close("CompleteMultipartUploadResult")
-        return .xml(w.document)
+        var h = HTTPFields()
+        for (name, value) in Self.responseHeaders(record, operation: .completeMultipartUpload).fields { h.add(name, value) }
+        return .xml(w.document, headers: h)
     }
 
     func abortMultipartUpload(_ r: S3Request) async throws -> Response {
@@ -206,7 +269,7 @@ extension S3Service {
             w.element("PartNumber", String(p.number))
             w.element("LastModified", HTTPDate.iso8601(milliseconds: p.lastModifiedMs))
             w.element("ETag", "\"\(p.etag)\"")
-            w.element("Size", String(p.blob.size))
+            w.element("Size", String(p.plainSize))
             if let c = p.checksum { w.element("Checksum" + c.algorithm, c.value) }
             w.close("Part")
         }

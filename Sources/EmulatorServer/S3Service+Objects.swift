@@ -1,4 +1,6 @@
+import AtRestCrypto
 import Crypto
+import Encryption
 import Hummingbird
 import NIOCore
 import S3Wire
@@ -12,13 +14,22 @@ extension S3Service {
         guard key.utf8.count <= Self.maxKeyBytes else { throw S3Error.keyTooLong.with(("Size", String(key.utf8.count)), ("MaxSizeAllowed", "1024")) }
     }
 
-    /// Streams a request body into a new blob; nothing is kept if any check fails.
-    func ingest(_ r: S3Request, maxSize: Int64 = 5 * 1024 * 1024 * 1024) async throws -> (PendingBlob, BodyDigest) {
+    /// Streams a request body into a new blob (sealed segment by segment when `sealing` is given: hashes and
+    /// checksums are of the plaintext, the blob holds only ciphertext); nothing is kept if any check fails.
+    func ingest(_ r: S3Request, maxSize: Int64 = 5 * 1024 * 1024 * 1024, sealing: SealingPlan? = nil) async throws -> (PendingBlob, BodyDigest) {
         let reader = try BodyReader(head: r.head, auth: r.auth)
         let writer = store.blobs.makeWriter()
         var blob: PendingBlob?
+        var sealer = sealing.map { SegmentSealer(keys: $0.keys) }
         do {
-            let digest = try await reader.read(r.body, maxSize: maxSize, sink: { try writer.write($0) }) {
+            let digest = try await reader.read(r.body, maxSize: maxSize, sink: { buffer in
+                if sealer != nil {
+                    try buffer.withUnsafeReadableBytes { bytes in try sealer!.append(bytes, into: { try writer.write($0) }) }
+                } else {
+                    try writer.write(buffer)
+                }
+            }) {
+                try sealer?.finish(into: { try writer.write($0) })
                 blob = try await writer.finish()  // fsync while the hashes catch up
             }
             guard let blob else { throw S3Error.internalError }
@@ -31,7 +42,8 @@ extension S3Service {
 
     func putObject(_ r: S3Request) async throws -> Response {
         try checkKey(r.key)
-        _ = try await requireBucket(r.bucket)
+        let bucket = try await requireBucket(r.bucket)
+        let mode = try chooseWriteMode(r, bucket: bucket, operation: .put)
         let described = try ObjectHeaders.describe(r.head)
         if r.header("if-match") != nil || r.header("if-none-match") != nil {
             if let existing = try await store.object(bucket: r.bucket, key: r.key) {
@@ -40,17 +52,21 @@ extension S3Service {
                 throw S3Error.noSuchKey(r.key)
             }
         }
-        let (blob, digest) = try await ingest(r)
-        let etag = digest.md5.hexString
+        var plan: SealingPlan?
+        if let mode { plan = try await sealingPlan(mode, bucket: r.bucket, key: r.key, caller: r.auth.accessKey ?? "anonymous") }
+        let (blob, digest) = try await ingest(r, sealing: plan)
+        let etag = SSEETag.etag(kind: plan?.kind, plaintextMD5: digest.md5)
         let checksum = digest.checksum.map { StoredChecksum(algorithm: $0.algorithm.rawValue, value: $0.computed, type: "FULL_OBJECT") }
         let record = ObjectRecord(
             bucket: r.bucket, key: r.key, size: digest.size, etag: etag, lastModifiedMs: Self.nowMs(), headers: described.headers,
             userMetadata: described.metadata, checksum: checksum,
-            parts: [ObjectPart(number: 1, blob: blob.ref, etag: etag, checksum: checksum)], tags: described.tags,
-            storageClass: described.storageClass)
+            parts: [ObjectPart(number: 1, blob: blob.ref, etag: etag, checksum: checksum,
+                               attributes: Self.partAttributes(plan, plainSize: digest.size))],
+            tags: described.tags, storageClass: described.storageClass)
         try await commit(record, blob: blob)
         var h = HTTPFields()
         h.add("ETag", "\"\(etag)\"")
+        for (name, value) in plan?.responseHeaders.fields ?? [] { h.add(name, value) }
         if let c = digest.checksum, digest.checksumRequested {
             h.add(c.algorithm.headerName, c.computed)
             h.add("x-amz-checksum-type", "FULL_OBJECT")
@@ -99,12 +115,16 @@ extension S3Service {
     }
 
     func getObject(_ r: S3Request, headOnly: Bool) async throws -> Response {
+        let operation: SSEOperation = headOnly ? .head : .get
+        try SSETransport.checkCustomerKey(r.head, isTLS: r.isTLS, allowSSECOverHTTP: configuration.allowSSECOverHTTP)
         _ = try await requireBucket(r.bucket)
         guard let opened = try await store.openObject(bucket: r.bucket, key: r.key) else {
             if headOnly { throw S3Error(status: 404, code: "NoSuchKey", message: "") }
             throw S3Error.noSuchKey(r.key)
         }
         let o = opened.record
+        let sse = try SSERequestHeaders.parse(r.head, operation: operation)
+        let keys = try await openingKeys(r, record: o, operation: operation, customerKey: sse.request.customerKey)
         switch Self.evaluateReadConditions(
             ifMatch: r.header("if-match"), ifNoneMatch: r.header("if-none-match"), ifModifiedSince: r.header("if-modified-since"),
             ifUnmodifiedSince: r.header("if-unmodified-since"), etag: o.etag, lastModifiedMs: o.lastModifiedMs)
@@ -128,8 +148,8 @@ extension S3Service {
                 throw S3Error(status: 416, code: "InvalidPartNumber", message: "The requested partnumber is not satisfiable", fields: [("PartNumberRequested", pn), ("ActualPartCount", String(o.parts.count))])
             }
             partNumber = n
-            let start = o.parts[..<(n - 1)].reduce(Int64(0)) { $0 + $1.blob.size }
-            let size = o.parts[n - 1].blob.size
+            let start = o.parts[..<(n - 1)].reduce(Int64(0)) { $0 + $1.plainSize }
+            let size = o.parts[n - 1].plainSize
             range = size > 0 ? start...(start + size - 1) : nil
         } else if let rangeText = r.header("range"), let parsed = ByteRange(header: rangeText) {
             guard let resolved = parsed.resolve(size: o.size) else { throw S3Error.invalidRange(requested: rangeText, size: o.size) }
@@ -137,6 +157,7 @@ extension S3Service {
         }
         let checksumMode = r.header("x-amz-checksum-mode")?.uppercased() == "ENABLED"
         var h = ObjectHeaders.response(for: o, head: r.head, includeChecksum: checksumMode && (range == nil || partNumber != nil), partNumber: partNumber)
+        for (name, value) in Self.responseHeaders(o, operation: operation).fields { h.add(name, value) }
         let status: HTTPResponse.Status
         let span: ClosedRange<Int64>?
         if let range {
@@ -156,33 +177,41 @@ extension S3Service {
         if let span, length <= Int64(Self.readChunk) {
             // Small: one buffer, so head, body and end leave in one write.
             var whole = ByteBufferAllocator().buffer(capacity: Int(length))
-            try await Self.forEachChunk(opened, span: span, allocator: ByteBufferAllocator()) { var b = $0; whole.writeBuffer(&b) }
+            try await Self.forEachChunk(opened, span: span, keys: keys, allocator: ByteBufferAllocator()) { var b = $0; whole.writeBuffer(&b) }
             return Response(status: status, headers: h, body: ResponseBody(byteBuffer: whole))
         }
-        return Response(status: status, headers: h, body: Self.stream(opened, span: span))
+        return Response(status: status, headers: h, body: Self.stream(opened, span: span, keys: keys))
     }
 
     /// A response body that reads the parts of `opened` covering `span`.
-    static func stream(_ opened: OpenedObject, span: ClosedRange<Int64>?) -> ResponseBody {
+    static func stream(_ opened: OpenedObject, span: ClosedRange<Int64>?, keys: [SegmentKeys?]) -> ResponseBody {
         guard let span else { return ResponseBody() }
         let length = Int(span.upperBound - span.lowerBound + 1)
         return ResponseBody(contentLength: length) { writer in
-            try await forEachChunk(opened, span: span, allocator: ByteBufferAllocator()) { try await writer.write($0) }
+            try await forEachChunk(opened, span: span, keys: keys, allocator: ByteBufferAllocator()) { try await writer.write($0) }
             try await writer.finish(nil)
         }
     }
 
-    /// Visits the bytes of `span` in order, in chunks of at most `readChunk`.
+    /// Visits the plaintext bytes of `span` in order, in chunks of at most about `readChunk`. Encrypted parts (with
+    /// `keys[i]`) are read whole segments at a time, opened in place and trimmed to the span; only the segments
+    /// the span touches are read.
     static func forEachChunk(
-        _ opened: OpenedObject, span: ClosedRange<Int64>, allocator: ByteBufferAllocator, _ body: (ByteBuffer) async throws -> Void
+        _ opened: OpenedObject, span: ClosedRange<Int64>, keys: [SegmentKeys?] = [], allocator: ByteBufferAllocator,
+        _ body: (ByteBuffer) async throws -> Void
     ) async throws {
         var partStart: Int64 = 0
         for (i, part) in opened.record.parts.enumerated() {
-            let partEnd = partStart + part.blob.size  // exclusive
+            let partEnd = partStart + part.plainSize  // exclusive
             defer { partStart = partEnd }
             let lo = max(span.lowerBound, partStart)
             let hi = min(span.upperBound + 1, partEnd)
             if lo >= hi { continue }
+            if i < keys.count, let k = keys[i] {
+                try await forEachOpenedChunk(opened.sources[i], keys: k, plainSize: part.plainSize,
+                                             range: (lo - partStart)...(hi - partStart - 1), allocator: allocator, body)
+                continue
+            }
             var offset = lo - partStart
             let end = hi - partStart
             switch opened.sources[i] {
@@ -197,6 +226,46 @@ extension S3Service {
                     offset += Int64(n)
                 }
             }
+        }
+    }
+
+    /// The plaintext `range` of one encrypted part: stored segments read in batches, authenticated and decrypted in
+    /// place; a segment that fails authentication ends the read with an error, never with altered bytes.
+    static func forEachOpenedChunk(
+        _ source: BlobSource, keys: SegmentKeys, plainSize: Int64, range: ClosedRange<Int64>, allocator: ByteBufferAllocator,
+        _ body: (ByteBuffer) async throws -> Void
+    ) async throws {
+        let layout = SegmentLayout(plaintextSize: plainSize, segmentSize: keys.segmentSize, layers: keys.layers)
+        guard let plan = layout.readPlan(for: range) else { return }
+        let opener = SegmentOpener(keys: keys)
+        let batch = max(1, readChunk / layout.storedSegmentSize)
+        var segment = plan.segments.lowerBound
+        while segment <= plan.segments.upperBound {
+            let last = min(segment + batch - 1, plan.segments.upperBound)
+            let from = layout.storedRange(ofSegment: segment).lowerBound
+            let to = layout.storedRange(ofSegment: last).upperBound
+            var stored: ByteBuffer
+            switch source {
+            case .memory(let bytes):
+                guard to <= Int64(bytes.count) else { throw AtRestCryptoError.invalidStoredSize(to) }
+                stored = allocator.buffer(capacity: Int(to - from))
+                stored.writeBytes(bytes[Int(from)..<Int(to)])
+            case .file(let file):
+                stored = try await file.read(offset: from, length: Int(to - from), allocator: allocator)
+                guard stored.readableBytes == Int(to - from) else { throw AtRestCryptoError.invalidStoredSize(to) }
+            }
+            var out = allocator.buffer(capacity: Int(to - from))
+            try stored.withUnsafeMutableReadableBytes { raw in
+                for s in segment...last {
+                    let r = layout.storedRange(ofSegment: s)
+                    let slice = UnsafeMutableRawBufferPointer(rebasing: raw[Int(r.lowerBound - from)..<Int(r.upperBound - from)])
+                    let n = try opener.open(slice, index: s, isFinal: layout.isFinal(segment: s))
+                    let keep = plan.keep(inSegment: s, plaintextCount: n)
+                    out.writeBytes(UnsafeRawBufferPointer(rebasing: slice[keep]))
+                }
+            }
+            try await body(out)
+            segment = last + 1
         }
     }
 
@@ -279,25 +348,50 @@ extension S3Service {
         }
     }
 
-    /// Copies a span of an opened object into a new blob, hashing as it goes.
-    func copyBytes(_ opened: OpenedObject, span: ClosedRange<Int64>?, checksum algorithm: ChecksumAlgorithm) async throws
+    /// The segment keys of a copy source (checking its copy-source SSE-C headers: E-C10, E-C15, E-C16).
+    func copySourceKeys(_ r: S3Request, opened: OpenedObject) async throws -> [SegmentKeys?] {
+        let operation: SSEOperation = r.operation == .uploadPartCopy ? .uploadPartCopy : .copy
+        let headers = try SSERequestHeaders.parse(r.head, operation: operation)
+        let src = opened.record
+        let first = try src.parts.first.flatMap { p throws(S3Error) in try Self.envelope(p.attributes) }
+        try SSECustomerKeyCheck.checkCopySource(copySourceKey: headers.copySource, sourceIsSSEC: first?.mode == .sseC) { h in
+            guard let first, let ck = try? SSECustomerKey(h.key) else { return false }
+            return first.matches(customerKey: ck)
+        }
+        var keys: [SegmentKeys?] = []
+        for part in src.parts {
+            guard let e = try Self.envelope(part.attributes) else { keys.append(nil); continue }
+            keys.append(try await segmentKeys(e, bucket: src.bucket, key: src.key, part: part, multipart: src.multipart,
+                                              customerKey: headers.copySource, caller: r.auth.accessKey ?? "anonymous"))
+        }
+        return keys
+    }
+
+    /// Copies a span of an opened object (decrypting with `sourceKeys`) into a new blob (sealed with `sealing`),
+    /// hashing the plaintext as it goes. Returns the plaintext size.
+    func copyBytes(_ opened: OpenedObject, span: ClosedRange<Int64>?, sourceKeys: [SegmentKeys?] = [], sealing: SealingPlan? = nil,
+                   checksum algorithm: ChecksumAlgorithm) async throws
         -> (PendingBlob, md5: String, checksum: String, size: Int64)
     {
         let writer = store.blobs.makeWriter()
         var md5 = Insecure.MD5()
         var hasher = ChecksumHasher(algorithm)
+        var sealer = sealing.map { SegmentSealer(keys: $0.keys) }
+        var size: Int64 = 0
         do {
             if let span {
-                try await Self.forEachChunk(opened, span: span, allocator: ByteBufferAllocator()) { buf in
-                    buf.withUnsafeReadableBytes { p in
+                try await Self.forEachChunk(opened, span: span, keys: sourceKeys, allocator: ByteBufferAllocator()) { buf in
+                    try buf.withUnsafeReadableBytes { p in
                         md5.update(bufferPointer: p)
                         hasher.update(p)
+                        size += Int64(p.count)
+                        if sealer != nil { try sealer!.append(p, into: { try writer.write($0) }) } else { try writer.write(p) }
                     }
-                    try writer.write(buf)
                 }
             }
+            try sealer?.finish(into: { try writer.write($0) })
             let blob = try await writer.finish()
-            return (blob, Array(md5.finalize()).hexString, hasher.finalize(), writer.size)
+            return (blob, Array(md5.finalize()).hexString, hasher.finalize(), size)
         } catch {
             writer.discard()
             throw error
@@ -316,18 +410,26 @@ extension S3Service {
         guard tagDirective == "COPY" || tagDirective == "REPLACE" else {
             throw S3Error.invalidArgument("Unknown tagging directive.", name: "x-amz-tagging-directive", value: tagDirective)
         }
+        let bucket = try await requireBucket(r.bucket)
+        let mode = try chooseWriteMode(r, bucket: bucket, operation: .copy)
         let described = try ObjectHeaders.describe(r.head)
+        let changesEncryption = r.header("x-amz-server-side-encryption") != nil || r.header("x-amz-server-side-encryption-customer-algorithm") != nil
         if srcBucket == r.bucket && srcKey == r.key && directive == "COPY" && r.header("x-amz-storage-class") == nil
-            && r.header("x-amz-website-redirect-location") == nil
+            && r.header("x-amz-website-redirect-location") == nil && !changesEncryption
         {
             throw S3Error.invalidRequest(
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
         }
         let opened = try await openCopySource(r)
         let src = opened.record
+        let sourceKeys = try await copySourceKeys(r, opened: opened)
         let algorithm = (r.header("x-amz-checksum-algorithm")).flatMap(ChecksumAlgorithm.init(name:))
             ?? src.checksum.flatMap { ChecksumAlgorithm(rawValue: $0.algorithm) } ?? .crc64nvme
-        let (blob, md5, checksum, size) = try await copyBytes(opened, span: src.size > 0 ? 0...(src.size - 1) : nil, checksum: algorithm)
+        var plan: SealingPlan?
+        if let mode { plan = try await sealingPlan(mode, bucket: r.bucket, key: r.key, caller: r.auth.accessKey ?? "anonymous") }
+        let (blob, plainMD5, checksum, size) = try await copyBytes(
+            opened, span: src.size > 0 ? 0...(src.size - 1) : nil, sourceKeys: sourceKeys, sealing: plan, checksum: algorithm)
+        let md5 = SSEETag.etag(kind: plan?.kind, plaintextMD5: [UInt8](hex: plainMD5) ?? [])
         var headers = src.headers
         var metadata = src.userMetadata
         if directive == "REPLACE" {
@@ -337,7 +439,8 @@ extension S3Service {
         let stored = StoredChecksum(algorithm: algorithm.rawValue, value: checksum, type: "FULL_OBJECT")
         let record = ObjectRecord(
             bucket: r.bucket, key: r.key, size: size, etag: md5, lastModifiedMs: Self.nowMs(), headers: headers, userMetadata: metadata,
-            checksum: stored, parts: [ObjectPart(number: 1, blob: blob.ref, etag: md5, checksum: stored)],
+            checksum: stored, parts: [ObjectPart(number: 1, blob: blob.ref, etag: md5, checksum: stored,
+                                                 attributes: Self.partAttributes(plan, plainSize: size))],
             tags: tagDirective == "REPLACE" ? described.tags : src.tags,
             storageClass: r.header("x-amz-storage-class") ?? src.storageClass)
         try await commit(record, blob: blob)
@@ -347,7 +450,11 @@ extension S3Service {
         w.element("ETag", "\"\(md5)\"")
         if r.header("x-amz-checksum-algorithm") != nil { w.element("Checksum" + algorithm.rawValue, checksum) }
         w.close("CopyObjectResult")
-        return .xml(w.document)
+        var h = HTTPFields()
+        if let mode, let plan {
+            for (name, value) in SSEResponseHeaders(mode: mode, operation: .copy, kmsKeyARN: plan.envelope.kmsKeyARN).fields { h.add(name, value) }
+        }
+        return .xml(w.document, headers: h)
     }
 
     func requireObject(_ r: S3Request) async throws -> ObjectRecord {
@@ -390,7 +497,7 @@ extension S3Service {
             for p in page {
                 w.open("Part")
                 w.element("PartNumber", String(p.number))
-                w.element("Size", String(p.blob.size))
+                w.element("Size", String(p.plainSize))
                 if let c = p.checksum { w.element("Checksum" + c.algorithm, c.value) }
                 w.close("Part")
             }

@@ -1,4 +1,6 @@
+import AtRestCrypto
 import Crypto
+import Encryption
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -10,7 +12,7 @@ extension S3Service {
     /// POST Object: a browser-form upload authorised by a signed policy document.
     func postObject(_ request: Request, head: RequestHead, address: S3Address, isTLS: Bool) async throws -> Response {
         let bucket = address.bucket ?? ""
-        _ = try await requireBucket(bucket)
+        let bucketRecord = try await requireBucket(bucket)
         guard let boundary = head.header("content-type").flatMap(MultipartFormParser.boundary(contentType:)) else {
             throw S3Error.invalidRequest("Bucket POST must be of the enclosure-type multipart/form-data")
         }
@@ -23,6 +25,8 @@ extension S3Service {
         var size: Int64 = 0
         var fileEnded = false
         var fileContentType: String?
+        var plan: SealingPlan?
+        var sealer: SegmentSealer?
         defer { if !fileEnded { writer?.discard() } }
         do {
             outer: for try await buffer in request.body {
@@ -34,6 +38,18 @@ extension S3Service {
                         fileContentType = contentType
                         if let filename, let key = fields["key"] { fields["key"] = key.replacingOccurrences(of: "${filename}", with: filename) }
                         policy = try authorisePost(fields: fields, bucket: bucket)
+                        // The form's SSE fields (or the bucket default) choose the encryption, as headers do on PUT.
+                        let sseFields = fields.filter { $0.key.hasPrefix("x-amz-server-side-encryption") }.map { ($0.key, $0.value) }
+                        let formRequest = S3Request(
+                            head: RequestHead(method: "PUT", rawPath: "/", rawQuery: "", headers: sseFields),
+                            address: S3Address(bucket: bucket, key: fields["key"] ?? "", virtualHosted: false), operation: .putObject,
+                            auth: Authentication(accessKey: fields["x-amz-credential"].map { String($0.prefix { $0 != "/" }) } ?? fields["awsaccesskeyid"],
+                                                 payload: .unsigned, chunkSigning: nil, presigned: false),
+                            isTLS: isTLS, requestID: "", body: request.body)
+                        if let mode = try chooseWriteMode(formRequest, bucket: bucketRecord, operation: .post) {
+                            plan = try await sealingPlan(mode, bucket: bucket, key: fields["key"] ?? "", caller: formRequest.auth.accessKey ?? "anonymous")
+                            sealer = SegmentSealer(keys: plan!.keys)
+                        }
                         writer = store.blobs.makeWriter()
                     case .fileData(let bytes):
                         size += Int64(bytes.count)
@@ -42,7 +58,11 @@ extension S3Service {
                             md5.update(bufferPointer: p)
                             crc.update(p)
                         }
-                        try bytes.withUnsafeBytes { try writer!.write($0) }
+                        if sealer != nil {
+                            try bytes.withUnsafeBytes { p in try sealer!.append(p, into: { try writer!.write($0) }) }
+                        } else {
+                            try bytes.withUnsafeBytes { try writer!.write($0) }
+                        }
                     case .fileEnd:
                         fileEnded = true
                         break outer
@@ -64,12 +84,14 @@ extension S3Service {
         if fields["content-type"] == nil, let fileContentType { formHead.append(("content-type", fileContentType)) }
         if let sc = fields["x-amz-storage-class"] { formHead.append(("x-amz-storage-class", sc)) }
         let described = try ObjectHeaders.describe(RequestHead(method: "POST", rawPath: "/", rawQuery: "", headers: formHead), includeTags: false)
+        try sealer?.finish(into: { try writer.write($0) })
         let blob = try await writer.finish()
-        let etag = Array(md5.finalize()).hexString
+        let etag = SSEETag.etag(kind: plan?.kind, plaintextMD5: Array(md5.finalize()))
         let checksum = StoredChecksum(algorithm: "CRC64NVME", value: crc.finalize(), type: "FULL_OBJECT")
         let record = ObjectRecord(
             bucket: bucket, key: key, size: size, etag: etag, lastModifiedMs: Self.nowMs(), headers: described.headers,
-            userMetadata: described.metadata, checksum: checksum, parts: [ObjectPart(number: 1, blob: blob.ref, etag: etag, checksum: checksum)],
+            userMetadata: described.metadata, checksum: checksum, parts: [ObjectPart(number: 1, blob: blob.ref, etag: etag, checksum: checksum,
+                                                                                   attributes: Self.partAttributes(plan, plainSize: size))],
             storageClass: described.storageClass)
         try await commit(record, blob: blob)
         let scheme = isTLS ? "https" : "http"
@@ -77,6 +99,7 @@ extension S3Service {
         var h = HTTPFields()
         h.add("ETag", "\"\(etag)\"")
         h.add("Location", location)
+        for (name, value) in plan?.responseHeaders.fields ?? [] { h.add(name, value) }
         if let redirect = fields["success_action_redirect"] ?? fields["redirect"], !redirect.isEmpty {
             let sep = redirect.contains("?") ? "&" : "?"
             h[.location] = redirect + sep + "bucket=\(URIEncoding.encode(bucket))&key=\(URIEncoding.encode(key))&etag=\(URIEncoding.encode("\"\(etag)\""))"

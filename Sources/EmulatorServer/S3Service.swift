@@ -56,6 +56,7 @@ final class S3Service: Sendable {
         if auth.accessKey == nil && !configuration.allowAnonymous { throw S3Error.accessDenied }
         let r = S3Request(
             head: head, address: address, operation: operation, auth: auth, isTLS: isTLS, requestID: requestID, body: request.body)
+        try await enforcePolicy(r)
         switch operation {
         case .listBuckets: return try await listBuckets(r)
         case .createBucket: return try await createBucket(r)
@@ -84,6 +85,12 @@ final class S3Service: Sendable {
         case .completeMultipartUpload: return try await completeMultipartUpload(r)
         case .abortMultipartUpload: return try await abortMultipartUpload(r)
         case .listParts: return try await listParts(r)
+        case .putBucketEncryption: return try await putBucketEncryption(r)
+        case .getBucketEncryption: return try await getBucketEncryption(r)
+        case .deleteBucketEncryption: return try await deleteBucketEncryption(r)
+        case .putBucketPolicy: return try await putBucketPolicy(r)
+        case .getBucketPolicy: return try await getBucketPolicy(r)
+        case .deleteBucketPolicy: return try await deleteBucketPolicy(r)
         }
     }
 

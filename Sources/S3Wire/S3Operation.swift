@@ -27,11 +27,17 @@ public enum S3Operation: String, Sendable, CaseIterable {
     case completeMultipartUpload = "CompleteMultipartUpload"
     case abortMultipartUpload = "AbortMultipartUpload"
     case listParts = "ListParts"
+    case putBucketEncryption = "PutBucketEncryption"
+    case getBucketEncryption = "GetBucketEncryption"
+    case deleteBucketEncryption = "DeleteBucketEncryption"
+    case putBucketPolicy = "PutBucketPolicy"
+    case getBucketPolicy = "GetBucketPolicy"
+    case deleteBucketPolicy = "DeleteBucketPolicy"
 
     /// Sub-resources S3 has that the emulator does not serve: asking for one answers 501 NotImplemented.
     public static let unsupportedSubresources: Set<String> = [
-        "accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory", "legal-hold", "lifecycle",
-        "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus",
+        "accelerate", "acl", "analytics", "cors", "intelligent-tiering", "inventory", "legal-hold", "lifecycle",
+        "logging", "metrics", "notification", "object-lock", "ownershipControls", "policyStatus",
         "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select", "torrent", "website",
         "renameObject", "metadataTable", "session",
     ]
@@ -47,6 +53,22 @@ public enum S3Operation: String, Sendable, CaseIterable {
         if address.key == nil {
             // Bucket tagging and versioning changes are not served; reading versioning is.
             if has("tagging") || !unsupported(head).isEmpty || (m == "PUT" && has("versioning")) { throw S3Error.notImplemented() }
+            if has("encryption") {
+                switch m {
+                case "PUT": return .putBucketEncryption
+                case "GET": return .getBucketEncryption
+                case "DELETE": return .deleteBucketEncryption
+                default: throw S3Error.methodNotAllowed
+                }
+            }
+            if has("policy") {
+                switch m {
+                case "PUT": return .putBucketPolicy
+                case "GET": return .getBucketPolicy
+                case "DELETE": return .deleteBucketPolicy
+                default: throw S3Error.methodNotAllowed
+                }
+            }
             switch m {
             case "PUT": return .createBucket
             case "DELETE": return .deleteBucket

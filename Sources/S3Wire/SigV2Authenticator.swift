@@ -85,7 +85,7 @@ struct SigV2Authenticator {
         guard Self.verify(texts, secret: secret, signature: signature) else {
             throw S3Error.signatureDoesNotMatch(accessKey: accessKey, stringToSign: text, signature: signature)
         }
-        return Authentication(accessKey: accessKey, payload: .unsigned, chunkSigning: nil, presigned: false)
+        return Authentication(accessKey: accessKey, payload: .unsigned, chunkSigning: nil, presigned: false, signatureV2: true)
     }
 
     func verifyQuery(_ head: RequestHead, bucket: String?) throws(S3Error) -> Authentication {
@@ -106,6 +106,6 @@ struct SigV2Authenticator {
         guard Self.verify(texts, secret: secret, signature: signature) else {
             throw S3Error.signatureDoesNotMatch(accessKey: accessKey, stringToSign: text, signature: signature)
         }
-        return Authentication(accessKey: accessKey, payload: .unsigned, chunkSigning: nil, presigned: true)
+        return Authentication(accessKey: accessKey, payload: .unsigned, chunkSigning: nil, presigned: true, signatureV2: true)
     }
 }

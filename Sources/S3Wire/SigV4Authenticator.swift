@@ -38,6 +38,16 @@ public struct Authentication: Sendable {
     public var chunkSigning: ChunkSigningContext?
     /// Whether the signature came in the query (a presigned URL).
     public var presigned: Bool
+    /// Whether the request was signed with Signature Version 2 (SSE-KMS needs version 4).
+    public var signatureV2: Bool
+
+    public init(accessKey: String?, payload: PayloadSigning, chunkSigning: ChunkSigningContext?, presigned: Bool, signatureV2: Bool = false) {
+        self.accessKey = accessKey
+        self.payload = payload
+        self.chunkSigning = chunkSigning
+        self.presigned = presigned
+        self.signatureV2 = signatureV2
+    }
 
     public static let anonymous = Authentication(accessKey: nil, payload: .unsigned, chunkSigning: nil, presigned: false)
 }

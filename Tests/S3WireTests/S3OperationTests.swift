@@ -51,7 +51,14 @@ import Testing
         fail("GET", "/b?lifecycle", notImplemented),
         fail("PUT", "/b?lifecycle", notImplemented),
         fail("GET", "/b?acl", notImplemented),
-        fail("GET", "/b?policy", notImplemented),
+        ok("GET", "/b?policy", .getBucketPolicy),
+        ok("PUT", "/b?policy", .putBucketPolicy),
+        ok("DELETE", "/b?policy", .deleteBucketPolicy),
+        ok("GET", "/b?encryption", .getBucketEncryption),
+        ok("PUT", "/b?encryption", .putBucketEncryption),
+        ok("DELETE", "/b?encryption", .deleteBucketEncryption),
+        fail("POST", "/b?encryption", methodNotAllowed),
+        fail("GET", "/b?policyStatus", notImplemented),
         fail("GET", "/b?cors", notImplemented),
         fail("PATCH", "/b", methodNotAllowed),
         fail("OPTIONS", "/b", methodNotAllowed),
@@ -109,6 +116,6 @@ import Testing
 
     @Test func operationNames() {
         #expect(S3Operation.listObjectsV2.rawValue == "ListObjectsV2")
-        #expect(S3Operation.allCases.count == 27)
+        #expect(S3Operation.allCases.count == 33)
     }
 }
