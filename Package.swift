@@ -112,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "s3emu",
             dependencies: [
-                "EmulatorServer", "KeyModule", "KeyProviders", "KeyCore",
+                "EmulatorServer", "KeyModule", "KeyProviders", "KeyCore", "S3Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

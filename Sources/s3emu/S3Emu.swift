@@ -9,7 +9,7 @@ struct S3Emu: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "s3emu",
         abstract: "An S3 emulator that speaks the S3 API over HTTP and HTTPS.",
-        subcommands: [Serve.self, KeyModuleCommand.self, AuditCommand.self, KeyProviderCommand.self],
+        subcommands: [Serve.self, KeyModuleCommand.self, AuditCommand.self, KeyProviderCommand.self, InspectCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -64,6 +64,15 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Key provider")
     var providerOptions: KeyProviderOptions
 
+    @Flag(help: "Store objects written without an encryption header unencrypted when the bucket has no default-encryption rule (S3 before 2023; env S3EMU_NO_DEFAULT_ENCRYPTION=1).")
+    var noDefaultEncryption = false
+
+    @Flag(help: "Accept SSE-C over plain HTTP (behind a TLS-terminating proxy; env S3EMU_SSE_C_OVER_HTTP=1).")
+    var sseCOverHttp = false
+
+    @Flag(help: "New buckets accept SSE-C writes (S3 before April 2026; env S3EMU_ALLOW_SSE_C=1).")
+    var allowSseC = false
+
     @Flag(help: "Allow POST /_s3emu/clock to move the key module's clock forward (tests of rotation and deletion).")
     var testClock = false
 
@@ -97,6 +106,16 @@ struct Serve: AsyncParsableCommand {
         config.tlsCertificatePath = tlsCert
         config.tlsKeyPath = tlsKey
         try configureKeyModule(&config, dataDir: dir)
+        let env = ProcessInfo.processInfo.environment
+        config.accountId = accountId
+        config.defaultEncryption = !(noDefaultEncryption || env["S3EMU_NO_DEFAULT_ENCRYPTION"] == "1")
+        config.allowSSECOverHTTP = sseCOverHttp || env["S3EMU_SSE_C_OVER_HTTP"] == "1"
+        config.blockSSECOnNewBuckets = !(allowSseC || env["S3EMU_ALLOW_SSE_C"] == "1")
+        let notes = [
+            config.defaultEncryption ? nil : "  note: objects without an encryption header are stored UNENCRYPTED (--no-default-encryption)",
+            config.allowSSECOverHTTP ? "  note: SSE-C is accepted over plain HTTP (--sse-c-over-http); customer keys cross the network in the clear" : nil,
+            config.blockSSECOnNewBuckets ? nil : "  note: new buckets accept SSE-C writes (--allow-sse-c)",
+        ].compactMap { $0 }
         let key = accessKey
         let secret = secretKey
         let isDefault = secretKey == EmulatorConfiguration.defaultSecretKey
@@ -110,6 +129,7 @@ struct Serve: AsyncParsableCommand {
                 lines.append("  trust the local CA: export AWS_CA_BUNDLE=\(ca)   |  curl --cacert \(ca)  |  aws --ca-bundle \(ca)")
             }
             lines.append("  endpoints file: \(dir.appendingPathComponent("endpoints.json").path)")
+            lines += notes
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
     }

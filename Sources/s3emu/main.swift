@@ -16,6 +16,8 @@ do {
         try await check.run()
     } else if let bench = command as? KeyProviderCommand.Bench {
         try await bench.run()
+    } else if let inspect = command as? InspectCommand {
+        try await inspect.run()
     } else {
         var sync = command
         try sync.run()
