@@ -12,7 +12,8 @@ import Storage
 /// since the segments are bound to bucket, key, upload and part number.
 ///
 /// ```
-/// SSE-S3    data key = provider.generateDataKey(provider.sseS3KeyId, {"aws:s3:arn": object ARN})
+/// SSE-S3    data key = provider.generateDataKey(provider.sseS3KeyId, {"s3emu:purpose": "sse-s3"}), reused across
+///           objects for a while (SSES3KeyCache); each object has its own salt, hence its own segment keys
 /// SSE-KMS   data key = provider.generateDataKey(key id or alias/aws/s3, user context ∪ {"aws:s3:arn": object ARN,
 ///           or the bucket ARN with a Bucket Key})
 /// DSSE-KMS  two such data keys (inner, outer): two independent layers of AES-256-GCM per segment
@@ -67,6 +68,9 @@ extension S3Service {
         return try SSEMode.choose(headers, rule: config.rule, denial: denial)
     }
 
+    /// The context SSE-S3 data keys are bound to.
+    static let sseS3Context = ["s3emu:purpose": "sse-s3"]
+
     /// The encryption context KMS sees for an object: the caller's pairs plus `aws:s3:arn`.
     static func kmsContext(_ user: [String: String]?, bucket: String, key: String, bucketKey: Bool) -> [String: String] {
         var c = user ?? [:]
@@ -85,9 +89,10 @@ extension S3Service {
         var kmsARN: String?
         switch mode {
         case .sseS3:
-            let context = Self.kmsContext(nil, bucket: bucket, key: key, bucketKey: false)
+            // SSE-S3 keys are S3's own: bound to the service, not to an object ARN, and reused across objects
+            // (each object still gets its own salt, so its own segment keys).
             let dk: DataKey
-            do { dk = try await provider.generateDataKey(keyId: provider.sseS3KeyId, context: context, caller: caller) } catch { throw kms(error) }
+            do { dk = try await sseS3Keys.dataKey(provider: provider, context: Self.sseS3Context, caller: "s3emu-sse-s3") } catch { throw kms(error) }
             dataKeys = [dk.plaintext]
             envelope = EncryptionEnvelope(mode: .sseS3, salt: salt, sealedDataKeys: [dk.sealed], kmsKeyARN: dk.keyId, keyVersion: dk.keyVersion)
         case .sseKMS(let keyId, let context, let contextHeader, let bucketKey):
@@ -207,9 +212,16 @@ extension S3Service {
             do { dataKeys = [try e.unsealDataKey(customerKey: try SSECustomerKey(customerKey.key))] } catch { throw SSEErrors.wrongCustomerKey }
         default:
             let provider = try keyProvider()
+            if e.mode == .sseS3, let sealed = e.sealedDataKeys.first {
+                do { dataKeys = [try await sseS3Keys.open(sealed, provider: provider, context: Self.sseS3Context, caller: "s3emu-sse-s3")] } catch {
+                    if error.type == "InvalidCiphertextException" { throw S3Error.internalError }
+                    throw Self.s3Error(kms: error)
+                }
+                break
+            }
             var user: [String: String]?
             if let header = e.encryptionContext { user = try SSERequestHeaders.parseContext(header) }
-            let kc = Self.kmsContext(e.mode == .sseS3 ? nil : user, bucket: bucket, key: key, bucketKey: e.bucketKeyEnabled)
+            let kc = Self.kmsContext(user, bucket: bucket, key: key, bucketKey: e.bucketKeyEnabled)
             for sealed in e.sealedDataKeys {
                 do { dataKeys.append(try await provider.decryptDataKey(sealed, keyId: nil, context: kc, caller: caller)) } catch {
                     if error.type == "InvalidCiphertextException" { throw S3Error.internalError }

@@ -30,6 +30,7 @@ final class S3Service: Sendable {
     let configuration: EmulatorConfiguration
     let authenticator: SigV4Authenticator
     let logger: Logger
+    let sseS3Keys = SSES3KeyCache()
 
     init(store: ObjectStore, configuration: EmulatorConfiguration, logger: Logger) {
         self.store = store
