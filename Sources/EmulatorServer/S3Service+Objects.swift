@@ -473,7 +473,14 @@ extension S3Service {
         if let bad = wanted.first(where: { !valid.contains($0) }) {
             throw S3Error.invalidArgument("Invalid attribute name specified.", name: "x-amz-object-attributes", value: bad)
         }
+        try SSETransport.checkCustomerKey(r.head, isTLS: r.isTLS, allowSSECOverHTTP: configuration.allowSSECOverHTTP)
         let o = try await requireObject(r)
+        let sse = try SSERequestHeaders.parse(r.head, operation: .getObjectAttributes)
+        let first = try o.parts.first.flatMap { p throws(S3Error) in try Self.envelope(p.attributes) }
+        try SSECustomerKeyCheck.checkRead(customerKey: sse.request.customerKey, objectIsSSEC: first?.mode == .sseC) { h in
+            guard let first, let ck = try? SSECustomerKey(h.key) else { return false }
+            return first.matches(customerKey: ck)
+        }
         var w = XMLWriter()
         w.open("GetObjectAttributesResponse", namespace: true)
         if wanted.contains("ETag") { w.element("ETag", o.etag) }
