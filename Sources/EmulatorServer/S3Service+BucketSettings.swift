@@ -76,10 +76,23 @@ extension S3Service {
         let principal: PolicyPrincipal = r.auth.accessKey.map {
             .authenticated(accountID: configuration.accountId, arn: "arn:aws:iam::\(configuration.accountId):user/\($0)")
         } ?? .anonymous
+        // The KMS key condition compares key ARNs: resolve an alias (or the aws/s3 default) through the provider.
+        var resolvedKey: String?
+        var managedKeyARN: String?
+        let sse = r.head.header("x-amz-server-side-encryption")
+        if sse == "aws:kms" || sse == "aws:kms:dsse", let provider = configuration.keyProvider {
+            let caller = r.auth.accessKey ?? "anonymous"
+            if let id = r.head.header("x-amz-server-side-encryption-aws-kms-key-id") {
+                resolvedKey = (try? await provider.describeKey(id, caller: caller))?.keyId
+            } else {
+                managedKeyARN = (try? await provider.describeKey("alias/aws/s3", caller: caller))?.keyId
+            }
+        }
         let context = PolicyContextBuilder.context(
             operation: r.operation.rawValue, secureTransport: r.isTLS, header: { r.head.header($0) },
-            query: { r.head.queryValue($0) }, resolveKMSKeyID: { [configuration] id in Self.kmsKeyARN(id, configuration: configuration) },
-            awsManagedKeyARN: nil)
+            query: { r.head.queryValue($0) },
+            resolveKMSKeyID: { [configuration] id in resolvedKey ?? Self.kmsKeyARN(id, configuration: configuration) },
+            awsManagedKeyARN: managedKeyARN)
         var requests: [PolicyRequest] = []
         for check in checks {
             let resource: String

@@ -78,6 +78,34 @@ extension S3Service {
         return c
     }
 
+    /// S3's own checks of a KMS key id before it calls KMS (E-K4, E-K5): a key id, key ARN, alias name or alias ARN,
+    /// and an ARN in the bucket's region.
+    func checkKMSKeyId(_ id: String) throws(S3Error) {
+        let hex = Set("0123456789abcdefABCDEF".utf8)
+        func isUUID(_ s: Substring) -> Bool {
+            let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+            return parts.map { $0.count } == [8, 4, 4, 4, 12] && s.utf8.allSatisfy { hex.contains($0) || $0 == 0x2D }
+        }
+        func isKeyId(_ s: Substring) -> Bool {
+            isUUID(s) || (s.hasPrefix("mrk-") && s.dropFirst(4).count == 32 && s.dropFirst(4).utf8.allSatisfy { hex.contains($0) })
+        }
+        if id.hasPrefix("arn:") {
+            let parts = id.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            guard parts.count == 6, parts[2] == "kms", parts[5].hasPrefix("key/") || parts[5].hasPrefix("alias/") else {
+                throw S3Error(status: 400, code: "KMS.NotFoundException", message: "Invalid keyId '\(id)'")
+            }
+            guard parts[3] == Substring(configuration.region) else {
+                throw S3Error(status: 400, code: "KMS.NotFoundException", message: "Invalid arn \(parts[3])")
+            }
+            if parts[5].hasPrefix("key/"), !isKeyId(parts[5].dropFirst(4)) {
+                throw S3Error(status: 400, code: "KMS.NotFoundException", message: "Invalid keyId '\(id)'")
+            }
+            return
+        }
+        if id.hasPrefix("alias/") || id == KeyEngineNames.sseS3Identifier { return }
+        guard isKeyId(Substring(id)) else { throw S3Error(status: 400, code: "KMS.NotFoundException", message: "Invalid keyId '\(id)'") }
+    }
+
     /// Fresh data key(s) for one object or part, sealed as the mode says, and the segment keys to write with.
     func sealingPlan(_ mode: SSEMode, bucket: String, key: String, uploadId: String? = nil, partNumber: Int? = nil,
                      caller: String) async throws -> SealingPlan {
@@ -96,6 +124,7 @@ extension S3Service {
             dataKeys = [dk.plaintext]
             envelope = EncryptionEnvelope(mode: .sseS3, salt: salt, sealedDataKeys: [dk.sealed], kmsKeyARN: dk.keyId, keyVersion: dk.keyVersion)
         case .sseKMS(let keyId, let context, let contextHeader, let bucketKey):
+            try checkKMSKeyId(keyId)
             let kc = Self.kmsContext(context, bucket: bucket, key: key, bucketKey: bucketKey)
             let dk: DataKey
             do { dk = try await provider.generateDataKey(keyId: keyId, context: kc, caller: caller) } catch { throw kms(error) }
@@ -104,6 +133,7 @@ extension S3Service {
             envelope = EncryptionEnvelope(mode: .sseKMS, salt: salt, sealedDataKeys: [dk.sealed], kmsKeyARN: dk.keyId,
                                           keyVersion: dk.keyVersion, encryptionContext: contextHeader, bucketKeyEnabled: bucketKey)
         case .dsseKMS(let keyId, let context, let contextHeader):
+            try checkKMSKeyId(keyId)
             let kc = Self.kmsContext(context, bucket: bucket, key: key, bucketKey: false)
             let inner: DataKey, outer: DataKey
             do {
@@ -231,6 +261,10 @@ extension S3Service {
         }
         do { return try SegmentKeys(envelope: e, dataKeys: dataKeys, context: context) } catch { throw S3Error.internalError }
     }
+}
+
+enum KeyEngineNames {
+    static let sseS3Identifier = "s3emu:sse-s3"
 }
 
 extension AtRestCrypto.EncryptionMode {

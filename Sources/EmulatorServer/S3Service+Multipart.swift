@@ -57,7 +57,7 @@ extension S3Service {
     }
 
     /// The upload's mode (from its template envelope) and the checks on a part's SSE-C headers (E-C13, E-C14).
-    func partMode(_ r: S3Request, upload: UploadRecord, operation: SSEOperation) throws(S3Error) -> SSEMode? {
+    func partMode(_ r: S3Request, upload: UploadRecord, operation: SSEOperation, bucket: BucketRecord? = nil) throws(S3Error) -> SSEMode? {
         try SSETransport.checkCustomerKey(r.head, isTLS: r.isTLS, allowSSECOverHTTP: configuration.allowSSECOverHTTP)
         let headers = try SSERequestHeaders.parse(r.head, operation: operation)
         let template = try upload.template.attributes[Self.uploadEnvelopeAttribute].map { text throws(S3Error) in
@@ -69,7 +69,7 @@ extension S3Service {
             guard let template, let ck = try? SSECustomerKey(h.key) else { return false }
             return template.matches(customerKey: ck)
         }
-        guard let template else { return nil }
+        guard let template, operation != .completeMultipartUpload else { return nil }
         switch template.mode {
         case .sseS3: return .sseS3
         case .sseKMS:
@@ -81,6 +81,10 @@ extension S3Service {
             return .dsseKMS(keyId: template.kmsKeyARN ?? SSEMode.awsManagedKeyAlias, context: context, contextHeader: template.encryptionContext)
         case .sseC:
             guard let customer else { throw SSEErrors.multipartEncryptionRequired }
+            // A bucket that blocks SSE-C blocks the parts of uploads begun before the block too (E-C17).
+            if let bucket, bucketEncryption(bucket).rule.blocksSSEC {
+                throw SSECDenialContext(principalARN: principalARN(r), operation: operation, bucket: r.bucket, key: r.key).error
+            }
             return .sseC(customer)
         }
     }
@@ -106,7 +110,7 @@ extension S3Service {
     func uploadPart(_ r: S3Request) async throws -> Response {
         let number = try partNumber(r)
         let upload = try await requireUpload(r)
-        let mode = try partMode(r, upload: upload, operation: .uploadPart)
+        let mode = try partMode(r, upload: upload, operation: .uploadPart, bucket: try await requireBucket(r.bucket))
         var plan: SealingPlan?
         if let mode {
             plan = try await sealingPlan(mode, bucket: r.bucket, key: r.key, uploadId: upload.id, partNumber: number, caller: r.auth.accessKey ?? "anonymous")
@@ -141,7 +145,7 @@ extension S3Service {
     func uploadPartCopy(_ r: S3Request) async throws -> Response {
         let number = try partNumber(r)
         let upload = try await requireUpload(r)
-        let mode = try partMode(r, upload: upload, operation: .uploadPartCopy)
+        let mode = try partMode(r, upload: upload, operation: .uploadPartCopy, bucket: try await requireBucket(r.bucket))
         let opened = try await openCopySource(r)
         let sourceKeys = try await copySourceKeys(r, opened: opened)
         let size = opened.record.size

@@ -414,11 +414,26 @@ extension S3Service {
         let mode = try chooseWriteMode(r, bucket: bucket, operation: .copy)
         let described = try ObjectHeaders.describe(r.head)
         let changesEncryption = r.header("x-amz-server-side-encryption") != nil || r.header("x-amz-server-side-encryption-customer-algorithm") != nil
+            || bucket.settings["encryption"] != nil
         if srcBucket == r.bucket && srcKey == r.key && directive == "COPY" && r.header("x-amz-storage-class") == nil
             && r.header("x-amz-website-redirect-location") == nil && !changesEncryption
         {
-            throw S3Error.invalidRequest(
-                "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+            // Legal still when the object's encryption differs from what the default gives (an SSE-KMS object
+            // copied with no header becomes SSE-S3).
+            let current = try await store.object(bucket: srcBucket, key: srcKey)
+            let currentMode = try current?.parts.first.flatMap { p throws(S3Error) in try Self.envelope(p.attributes) }?.mode
+            let defaultMode: AtRestCrypto.EncryptionMode? = mode.map {
+                switch $0.kind {
+                case .sseS3: .sseS3
+                case .sseKMS: .sseKMS
+                case .dsseKMS: .dsseKMS
+                case .sseC: .sseC
+                }
+            }
+            if current == nil || currentMode == defaultMode {
+                throw S3Error.invalidRequest(
+                    "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+            }
         }
         let opened = try await openCopySource(r)
         let src = opened.record

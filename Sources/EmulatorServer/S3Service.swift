@@ -55,6 +55,18 @@ final class S3Service: Sendable {
         }
         let auth = try authenticator.authenticate(head, virtualHostBucket: address.virtualHosted ? address.bucket : nil)
         if auth.accessKey == nil && !configuration.allowAnonymous { throw S3Error.accessDenied }
+        var head = head
+        if auth.presigned, let query = head.query {
+            // Signed SSE query parameters of a presigned URL count as headers (a conflicting header is a mismatch).
+            for (name, value) in query where name.lowercased().hasPrefix("x-amz-server-side-encryption") {
+                let lower = name.lowercased()
+                if let sent = head.header(lower) {
+                    if sent != value { throw S3Error.signatureDoesNotMatch }
+                } else {
+                    head.headers.append((lower, value))
+                }
+            }
+        }
         let r = S3Request(
             head: head, address: address, operation: operation, auth: auth, isTLS: isTLS, requestID: requestID, body: request.body)
         try await enforcePolicy(r)

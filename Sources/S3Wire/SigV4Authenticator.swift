@@ -153,6 +153,7 @@ public struct SigV4Authenticator: Sendable {
         guard signedHeaders.contains("host") else {
             throw S3Error.accessDenied("There were headers present in the request which were not signed", fields: [("HeadersNotSigned", "host")])
         }
+        try Self.requireSignedEncryptionHeaders(head, signedHeaders: signedHeaders)
         guard let uri = SigV4.canonicalURI(rawPath: head.rawPath), let query = head.query else {
             throw S3Error.invalidArgument("Invalid URI encoding")
         }
@@ -171,6 +172,19 @@ public struct SigV4Authenticator: Sendable {
             chunk = ChunkSigningContext(signingKey: key, timestamp: timestamp, scope: credential.scope, seedSignature: signature)
         }
         return Authentication(accessKey: credential.accessKey, payload: payload, chunkSigning: chunk, presigned: false)
+    }
+
+    /// Encryption headers must be covered by the signature (S3 answers 403 for an unsigned
+    /// `x-amz-server-side-encryption*` header, naming it in `HeadersNotSigned`).
+    static func requireSignedEncryptionHeaders(_ head: RequestHead, signedHeaders: [String]) throws(S3Error) {
+        var unsigned: [String] = []
+        for (name, _) in head.headers where name.hasPrefix("x-amz-server-side-encryption") && !signedHeaders.contains(name) {
+            if !unsigned.contains(name) { unsigned.append(name) }
+        }
+        if !unsigned.isEmpty {
+            throw S3Error.accessDenied("There were headers present in the request which were not signed",
+                                       fields: [("HeadersNotSigned", unsigned.joined(separator: ", "))])
+        }
     }
 
     static func payloadSigning(_ value: String, service: String) throws(S3Error) -> PayloadSigning {
@@ -226,6 +240,7 @@ public struct SigV4Authenticator: Sendable {
                 ])
         }
         let signedHeaders = signedText.split(separator: ";").map(String.init)
+        try Self.requireSignedEncryptionHeaders(head, signedHeaders: signedHeaders)
         guard let uri = SigV4.canonicalURI(rawPath: head.rawPath), let query = head.query else {
             throw S3Error.invalidArgument("Invalid URI encoding")
         }
