@@ -29,7 +29,9 @@ extension S3Service {
     func deleteBucketEncryption(_ r: S3Request) async throws -> Response {
         let bucket = try await requireBucket(r.bucket)
         let reset = bucketEncryption(bucket).deleted()
-        let text = String(decoding: try JSONEncoder().encode(reset), as: UTF8.self)
+        // Back to the never-configured default: no explicit configuration is kept (copy-in-place rules look at it).
+        let isDefault = reset == .neverConfigured(blockSSECForNewBuckets: configuration.blockSSECOnNewBuckets)
+        let text = isDefault ? nil : String(decoding: try JSONEncoder().encode(reset), as: UTF8.self)
         try await store.setBucketSetting(r.bucket, name: "encryption", value: text)
         return .empty(.noContent)
     }

@@ -69,7 +69,12 @@ extension S3Service {
             guard let template, let ck = try? SSECustomerKey(h.key) else { return false }
             return template.matches(customerKey: ck)
         }
-        guard let template, operation != .completeMultipartUpload else { return nil }
+        if operation == .completeMultipartUpload {
+            // Complete needs the SSE-C key only when the upload uses a checksum algorithm (§1.2).
+            if template?.mode == .sseC, customer == nil, upload.template.checksum != nil { throw SSEErrors.multipartEncryptionRequired }
+            return nil
+        }
+        guard let template else { return nil }
         switch template.mode {
         case .sseS3: return .sseS3
         case .sseKMS:

@@ -176,9 +176,14 @@ public struct SigV4Authenticator: Sendable {
 
     /// Encryption headers must be covered by the signature (S3 answers 403 for an unsigned
     /// `x-amz-server-side-encryption*` header, naming it in `HeadersNotSigned`).
-    static func requireSignedEncryptionHeaders(_ head: RequestHead, signedHeaders: [String]) throws(S3Error) {
+    /// A presigned URL may carry them as signed query parameters instead; the same value as a header is then fine.
+    static func requireSignedEncryptionHeaders(_ head: RequestHead, signedHeaders: [String], presigned: Bool = false) throws(S3Error) {
         var unsigned: [String] = []
-        for (name, _) in head.headers where name.hasPrefix("x-amz-server-side-encryption") && !signedHeaders.contains(name) {
+        for (name, value) in head.headers
+        where (name.hasPrefix("x-amz-server-side-encryption") || name.hasPrefix("x-amz-copy-source-server-side-encryption"))
+            && !signedHeaders.contains(name)
+        {
+            if presigned, head.query?.contains(where: { $0.0.lowercased() == name && $0.1 == value }) == true { continue }
             if !unsigned.contains(name) { unsigned.append(name) }
         }
         if !unsigned.isEmpty {
@@ -240,7 +245,7 @@ public struct SigV4Authenticator: Sendable {
                 ])
         }
         let signedHeaders = signedText.split(separator: ";").map(String.init)
-        try Self.requireSignedEncryptionHeaders(head, signedHeaders: signedHeaders)
+        try Self.requireSignedEncryptionHeaders(head, signedHeaders: signedHeaders, presigned: true)
         guard let uri = SigV4.canonicalURI(rawPath: head.rawPath), let query = head.query else {
             throw S3Error.invalidArgument("Invalid URI encoding")
         }

@@ -695,3 +695,272 @@ def find_secret_leaks(paths: Iterable[Path], secrets: dict[str, bytes],
             if idx >= 0:
                 findings.append(f"{label} found as {form} in {f} at offset {idx}")
     return findings
+
+
+# ==========================================================================
+# SSE helpers (used by test_sse.py, test_sse_errors.py, test_bucket_encryption_policy.py)
+# Reference: /work/shared/docs/s3-sse-semantics.md
+# ==========================================================================
+
+SSE_H = "x-amz-server-side-encryption"
+SSE_KMS_KEY_H = "x-amz-server-side-encryption-aws-kms-key-id"
+SSE_CONTEXT_H = "x-amz-server-side-encryption-context"
+SSE_BUCKET_KEY_H = "x-amz-server-side-encryption-bucket-key-enabled"
+SSEC_ALG_H = "x-amz-server-side-encryption-customer-algorithm"
+SSEC_KEY_H = "x-amz-server-side-encryption-customer-key"
+SSEC_MD5_H = "x-amz-server-side-encryption-customer-key-MD5"
+COPY_SSEC_ALG_H = "x-amz-copy-source-server-side-encryption-customer-algorithm"
+COPY_SSEC_KEY_H = "x-amz-copy-source-server-side-encryption-customer-key"
+COPY_SSEC_MD5_H = "x-amz-copy-source-server-side-encryption-customer-key-MD5"
+RANDOM_ETAG_RE = r'^"[0-9a-f]{32}"$'
+
+# Every SSE-C key and marker plaintext an SSE test used; the secrets tests grep the
+# data dir and the server log for all of them (raw, hex, base64).
+SSE_SECRETS: dict[str, bytes] = {}
+
+
+def new_customer_key(label: str = "SSE-C key", size: int = 32) -> bytes:
+    """A fresh random SSE-C key, remembered for the secrets grep."""
+    key = os.urandom(size)
+    SSE_SECRETS[f"{label}#{len(SSE_SECRETS)}"] = key
+    return key
+
+
+def remember_secret(label: str, value: bytes) -> bytes:
+    SSE_SECRETS[f"{label}#{len(SSE_SECRETS)}"] = value
+    return value
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def ssec_headers(key: bytes | None, *, algorithm: str | None = "AES256", md5: str | None = "auto",
+                 copy_source: bool = False) -> dict:
+    """The SSE-C trio as raw headers; ``None`` leaves a member out, ``md5="auto"`` computes it."""
+    names = ((COPY_SSEC_ALG_H, COPY_SSEC_KEY_H, COPY_SSEC_MD5_H) if copy_source
+             else (SSEC_ALG_H, SSEC_KEY_H, SSEC_MD5_H))
+    h = {}
+    if algorithm is not None:
+        h[names[0]] = algorithm
+    if key is not None:
+        h[names[1]] = b64(key)
+    if md5 == "auto":
+        md5 = md5_b64(key) if key is not None else None
+    if md5 is not None:
+        h[names[2]] = md5
+    return h
+
+
+def ssec_args(key: bytes, copy_source: bool = False, algorithm: str = "AES256") -> dict:
+    """boto3 keyword arguments for SSE-C."""
+    # Key and MD5 are passed ready-made: botocore only fills them in for some operations
+    # (not GetObjectAttributes, ListParts, CompleteMultipartUpload).
+    if copy_source:
+        return {"CopySourceSSECustomerAlgorithm": algorithm, "CopySourceSSECustomerKey": b64(key),
+                "CopySourceSSECustomerKeyMD5": md5_b64(key)}
+    return {"SSECustomerAlgorithm": algorithm, "SSECustomerKey": b64(key), "SSECustomerKeyMD5": md5_b64(key)}
+
+
+def allow_ssec(s3, bucket: str, algorithm: str = "AES256", **default) -> None:
+    """Lift the April 2026 SSE-C block of a bucket (PutBucketEncryption with EncryptionType NONE)."""
+    by_default = {"SSEAlgorithm": algorithm, **default}
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": by_default,
+        "BlockedEncryptionTypes": {"EncryptionType": ["NONE"]}}]})
+
+
+def inspect_object(ep: Endpoint, bucket: str, key: str) -> dict:
+    """``GET /_s3emu/inspect/{bucket}/{key}`` (SigV4-signed)."""
+    resp = ep.request("GET", f"/_s3emu/inspect/{bucket}/{encode_key(key)}")
+    assert resp.status_code == 200, f"inspect {bucket}/{key}: {resp.status_code} {resp.text}"
+    return resp.json()
+
+
+def sse_response_headers(headers) -> dict:
+    """The ``x-amz-server-side-encryption*`` response headers, lowercased names."""
+    return {k.lower(): v for k, v in dict(headers).items()
+            if k.lower().startswith("x-amz-server-side-encryption")}
+
+
+def _error_children(root: ET.Element) -> dict:
+    return {c.tag: (c.text or "") for c in root}
+
+
+def assert_exact_error(resp: requests.Response, status: int, code: str, message: str,
+                       **extra: str) -> ET.Element | None:
+    """A raw S3 error: status, Code, Message byte for byte and exactly the extra elements given.
+
+    HEAD answers are checked for the status and an empty body only.
+    """
+    got_code, got_message, root = assert_s3_error(resp, status, code)
+    if root is None:
+        return None
+    assert got_message == message, f"Message:\n  expected {message!r}\n  got      {got_message!r}"
+    children = _error_children(root)
+    extras = {k: v for k, v in children.items() if k not in ("Code", "Message", "RequestId", "HostId")}
+    assert extras == extra, f"extra elements: expected {extra}, got {extras} in {resp.text}"
+    return root
+
+
+@contextlib.contextmanager
+def expect_exact_error(status: int, code: str, message: str | None, **extra: str):
+    """boto3 call failing with status, Code, Message (byte for byte) and exactly these extra elements.
+
+    ``message=None`` is for HEAD, which has no body (botocore then synthesizes the code).
+    """
+    holder: dict = {}
+    with pytest.raises(ClientError) as excinfo:
+        yield holder
+    resp = excinfo.value.response
+    meta = resp["ResponseMetadata"]
+    assert meta["HTTPStatusCode"] == status, resp
+    assert meta.get("RequestId") or meta["HTTPHeaders"].get("x-amz-request-id"), resp
+    err = dict(resp["Error"])
+    if message is None:                       # HEAD: no body, botocore makes the code up
+        assert err.get("Code") == str(status), resp
+    else:
+        assert err.get("Code") == code, resp
+        assert err.get("Message") == message, (
+            f"Message:\n  expected {message!r}\n  got      {err.get('Message')!r}")
+        extras = {k: v for k, v in err.items() if k not in ("Code", "Message")}
+        assert extras == extra, f"extra elements: expected {extra}, got {extras}"
+    holder.update(resp)
+
+
+def stored_part_location(server: "Server", stored_prefix_hex: str):
+    """Where the store keeps the bytes whose first bytes are ``stored_prefix_hex``.
+
+    Returns ``("file", Path)`` for a blob file under DATA/store/blobs, or ``("inline", id)``
+    for a body kept in the ``inline_blob`` table of DATA/store/metadata.sqlite.
+    """
+    import sqlite3
+
+    prefix = bytes.fromhex(stored_prefix_hex)
+    assert len(prefix) >= 16, "prefix too short to identify a blob"
+    hits = []
+    for f in (server.data_dir / "store" / "blobs").rglob("*"):
+        if f.is_file():
+            with open(f, "rb") as fh:
+                if fh.read(len(prefix)) == prefix:
+                    hits.append(("file", f))
+    db = sqlite3.connect(str(server.data_dir / "store" / "metadata.sqlite"), timeout=30)
+    try:
+        for blob_id, data in db.execute("SELECT id, data FROM inline_blob"):
+            if bytes(data[:len(prefix)]) == prefix:
+                hits.append(("inline", blob_id))
+    finally:
+        db.close()
+    assert len(hits) == 1, f"expected one stored body starting with {stored_prefix_hex}, got {hits}"
+    return hits[0]
+
+
+def flip_stored_byte(server: "Server", location, offset: int) -> None:
+    """XOR one byte of a stored body (blob file or inline row) with 0x01."""
+    import sqlite3
+
+    kind, where = location
+    if kind == "file":
+        with open(where, "r+b") as fh:
+            fh.seek(offset)
+            b = fh.read(1)
+            assert len(b) == 1, f"offset {offset} past the end of {where}"
+            fh.seek(offset)
+            fh.write(bytes([b[0] ^ 1]))
+            fh.flush()
+            os.fsync(fh.fileno())
+        return
+    db = sqlite3.connect(str(server.data_dir / "store" / "metadata.sqlite"), timeout=30)
+    try:
+        (data,) = db.execute("SELECT data FROM inline_blob WHERE id = ?", (where,)).fetchone()
+        data = bytearray(data)
+        data[offset] ^= 1
+        db.execute("UPDATE inline_blob SET data = ? WHERE id = ?", (bytes(data), where))
+        db.commit()
+    finally:
+        db.close()
+
+
+def read_stored_bytes(server: "Server", location) -> bytes:
+    import sqlite3
+
+    kind, where = location
+    if kind == "file":
+        return Path(where).read_bytes()
+    db = sqlite3.connect(str(server.data_dir / "store" / "metadata.sqlite"), timeout=30)
+    try:
+        return bytes(db.execute("SELECT data FROM inline_blob WHERE id = ?", (where,)).fetchone()[0])
+    finally:
+        db.close()
+
+
+_SHARED_EPS: dict = {}
+
+
+def shared_endpoint(server: "Server", scheme: str) -> Endpoint:
+    """One Endpoint (and so one boto3 client) per server listener, reused across tests."""
+    key = (id(server), server.endpoints.get(scheme), scheme)
+    ep = _SHARED_EPS.get(key)
+    if ep is None:
+        ep = _SHARED_EPS[key] = server.endpoint(scheme)
+    return ep
+
+
+def close_shared_endpoints() -> None:
+    """Close the shared clients (idle keep-alive connections slow a server's shutdown)."""
+    for ep in _SHARED_EPS.values():
+        if ep._client is not None:
+            ep._client.close()
+    _SHARED_EPS.clear()
+
+
+def audit_trail(server: "Server") -> list[dict]:
+    path = server.data_dir / "keymodule" / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def find_secret_leaks_fast(paths: Iterable[Path], secrets: dict[str, bytes], min_len: int = 12) -> list[str]:
+    """``find_secret_leaks`` for many secrets over large data dirs (same needles, same findings).
+
+    Every needle is at least 11 bytes long, so any occurrence covers a 6-byte block that starts at
+    a multiple of 6: the data is scanned once at stride 6 against an index of all 6-byte substrings
+    of all needles, and candidates are confirmed with ``bytes.find``.
+    """
+    k = 6
+    needles = [(label, form, pat) for label, s in secrets.items() if len(s) >= min_len
+               for form, pat in secret_needles(s).items()]
+    short = [n for n in needles if len(n[2]) < 2 * k - 1]
+    index: dict[bytes, set[int]] = {}
+    for i, (_, _, pat) in enumerate(needles):
+        if len(pat) >= 2 * k - 1:
+            for j in range(len(pat) - k + 1):
+                index.setdefault(pat[j:j + k], set()).add(i)
+    files: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_file():
+            files.append(p)
+        elif p.is_dir():
+            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and not f.is_symlink())
+    findings = []
+    for f in files:
+        try:
+            data = f.read_bytes()
+        except OSError:
+            continue
+        candidates: set[int] = set()
+        get = index.get
+        for pos in range(0, len(data) - k + 1, k):
+            ids = get(data[pos:pos + k])
+            if ids:
+                candidates |= ids
+        for i in sorted(candidates):
+            label, form, pat = needles[i]
+            idx = data.find(pat)
+            if idx >= 0:
+                findings.append(f"{label} found as {form} in {f} at offset {idx}")
+        for label, form, pat in short:
+            idx = data.find(pat)
+            if idx >= 0:
+                findings.append(f"{label} found as {form} in {f} at offset {idx}")
+    return findings
