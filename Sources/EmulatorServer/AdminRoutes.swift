@@ -56,7 +56,7 @@ struct AdminRoutes: Sendable {
                 }
                 let bucket = String(decoded[..<slash]), key = String(decoded[decoded.index(after: slash)...])
                 let caller = (try? service.authenticator.authenticate(head).accessKey) ?? "admin"
-                let info = try await service.inspect(bucket: bucket, key: key, caller: caller ?? "admin")
+                let info = try await service.inspect(bucket: bucket, key: key, caller: caller)
                 let data = try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys, .withoutEscapingSlashes])
                 return json(String(decoding: data, as: UTF8.self))
             }

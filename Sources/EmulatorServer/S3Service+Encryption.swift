@@ -198,6 +198,14 @@ extension S3Service {
         return e
     }
 
+    /// Whether SSE-C headers carry the key an envelope was written with (salted MAC, constant time).
+    static func customerKeyMatches(_ envelope: EncryptionEnvelope?) -> (SSECustomerKeyHeaders) -> Bool {
+        { headers in
+            guard let envelope, let key = try? SSECustomerKey(headers.key) else { return false }
+            return envelope.matches(customerKey: key)
+        }
+    }
+
     /// Response headers of a stored object for `operation`.
     static func responseHeaders(_ record: ObjectRecord, operation: SSEOperation) -> SSEResponseHeaders {
         guard let first = record.parts.first, let e = try? envelope(first.attributes) else {
@@ -213,10 +221,7 @@ extension S3Service {
         let envelopes = try record.parts.map { p throws(S3Error) in try Self.envelope(p.attributes) }
         let first = envelopes.first ?? nil
         let isSSEC = first?.mode == .sseC
-        try SSECustomerKeyCheck.checkRead(customerKey: customerKey, objectIsSSEC: isSSEC) { headers in
-            guard let first, let ck = try? SSECustomerKey(headers.key) else { return false }
-            return first.matches(customerKey: ck)
-        }
+        try SSECustomerKeyCheck.checkRead(customerKey: customerKey, objectIsSSEC: isSSEC, keyMatches: Self.customerKeyMatches(first))
         if let first, first.mode == .sseKMS || first.mode == .dsseKMS {
             try SSETransport.checkKMS(isTLS: r.isTLS, isSigV4: !r.auth.signatureV2)
         }

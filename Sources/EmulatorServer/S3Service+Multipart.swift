@@ -65,10 +65,8 @@ extension S3Service {
             return e
         }
         let customer = headers.request.customerKey
-        try SSECustomerKeyCheck.checkPart(customerKey: customer, uploadIsSSEC: template?.mode == .sseC, operation: operation) { h in
-            guard let template, let ck = try? SSECustomerKey(h.key) else { return false }
-            return template.matches(customerKey: ck)
-        }
+        try SSECustomerKeyCheck.checkPart(customerKey: customer, uploadIsSSEC: template?.mode == .sseC, operation: operation,
+                                          keyMatches: Self.customerKeyMatches(template))
         if operation == .completeMultipartUpload {
             // Complete needs the SSE-C key only when the upload uses a checksum algorithm (§1.2).
             if template?.mode == .sseC, customer == nil, upload.template.checksum != nil { throw SSEErrors.multipartEncryptionRequired }
