@@ -96,6 +96,9 @@ public struct Emulator: Sendable {
             onReady(endpoints)
         }
         let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [Expect100ContinueHandler(), LargeReadsHandler()]))
+        // Not over TLS: with 1 MiB socket reads the TLS path held far more memory for large bodies (peak RSS of a
+        // 512 MiB HTTPS PUT 177 MiB, 72 MiB without) at no gain in throughput.
+        let https1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [Expect100ContinueHandler()]))
         var services: [any Service] = []
         let plain = Application(
             responder: S3Responder(service: service, admin: admin, kms: kms, isTLS: false), server: http1,
@@ -107,7 +110,8 @@ public struct Emulator: Sendable {
         services.append(plain)
         if let tls, let httpsPort = config.httpsPort {
             let secure = Application(
-                responder: S3Responder(service: service, admin: admin, kms: kms, isTLS: true), server: try .tls(http1, tlsConfiguration: tls),
+                responder: S3Responder(service: service, admin: admin, kms: kms, isTLS: true),
+                server: try .tls(https1, tlsConfiguration: tls),
                 configuration: .init(address: .hostname(host, port: httpsPort), serverName: nil),
                 onServerRunning: { channel in
                     await bound.set(https: channel.localAddress?.port ?? httpsPort)
