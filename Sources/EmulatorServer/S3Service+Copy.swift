@@ -49,7 +49,7 @@ extension S3Service {
         let operation: SSEOperation = r.operation == .uploadPartCopy ? .uploadPartCopy : .copy
         let headers = try SSERequestHeaders.parse(r.head, operation: operation)
         let src = opened.record
-        let first = try src.parts.first.flatMap { p throws(S3Error) in try Self.envelope(p.attributes) }
+        let first = try Self.firstEnvelope(src)
         try SSECustomerKeyCheck.checkCopySource(copySourceKey: headers.copySource, sourceIsSSEC: first?.mode == .sseC,
                                                 keyMatches: Self.customerKeyMatches(first))
         var keys: [SegmentKeys?] = []
@@ -115,16 +115,8 @@ extension S3Service {
             // Legal still when the object's encryption differs from what the default gives (an SSE-KMS object
             // copied with no header becomes SSE-S3).
             let current = try await store.object(bucket: srcBucket, key: srcKey)
-            let currentMode = try current?.parts.first.flatMap { p throws(S3Error) in try Self.envelope(p.attributes) }?.mode
-            let defaultMode: AtRestCrypto.EncryptionMode? = mode.map {
-                switch $0.kind {
-                case .sseS3: .sseS3
-                case .sseKMS: .sseKMS
-                case .dsseKMS: .dsseKMS
-                case .sseC: .sseC
-                }
-            }
-            if current == nil || currentMode == defaultMode {
+            let currentKind = try current.flatMap { o throws(S3Error) in try Self.firstEnvelope(o) }?.mode.sseKind
+            if current == nil || currentKind == mode?.kind {
                 throw S3Error.invalidRequest(
                     "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
             }

@@ -102,7 +102,7 @@ extension S3Service {
             }
             return
         }
-        if id.hasPrefix("alias/") || id == KeyEngineNames.sseS3Identifier { return }
+        if id.hasPrefix("alias/") { return }
         guard isKeyId(Substring(id)) else { throw S3Error(status: 400, code: "KMS.NotFoundException", message: "Invalid keyId '\(id)'") }
     }
 
@@ -206,9 +206,15 @@ extension S3Service {
         }
     }
 
+    /// The envelope of an object's first part: its mode, KMS key and SSE-C MAC (every part has the same mode).
+    static func firstEnvelope(_ record: ObjectRecord) throws(S3Error) -> EncryptionEnvelope? {
+        guard let first = record.parts.first else { return nil }
+        return try envelope(first.attributes)
+    }
+
     /// Response headers of a stored object for `operation`.
     static func responseHeaders(_ record: ObjectRecord, operation: SSEOperation) -> SSEResponseHeaders {
-        guard let first = record.parts.first, let e = try? envelope(first.attributes) else {
+        guard let e = try? firstEnvelope(record) else {
             return SSEResponseHeaders(kind: nil, operation: operation)
         }
         return SSEResponseHeaders(kind: e.mode.sseKind, operation: operation, kmsKeyARN: e.kmsKeyARN,
@@ -266,10 +272,6 @@ extension S3Service {
         }
         do { return try SegmentKeys(envelope: e, dataKeys: dataKeys, context: context) } catch { throw S3Error.internalError }
     }
-}
-
-enum KeyEngineNames {
-    static let sseS3Identifier = "s3emu:sse-s3"
 }
 
 extension AtRestCrypto.EncryptionMode {

@@ -67,7 +67,7 @@ extension S3Service {
         switch source {
         case .memory(let bytes): return Array(bytes.prefix(n))
         case .file(let file):
-            let b = try await file.read(offset: 0, length: n, allocator: ByteBufferAllocator())
+            let b = try file.read(offset: 0, length: n, allocator: ByteBufferAllocator())
             return Array(b.readableBytesView)
         }
     }
@@ -83,7 +83,7 @@ extension S3Service {
                 var chunk: [UInt8]
                 switch opened.sources[i] {
                 case .memory(let bytes): chunk = Array(bytes[Int(offset)..<Int(offset) + n])
-                case .file(let file): chunk = Array(try await file.read(offset: offset, length: n, allocator: ByteBufferAllocator()).readableBytesView)
+                case .file(let file): chunk = Array(try file.read(offset: offset, length: n, allocator: ByteBufferAllocator()).readableBytesView)
                 }
                 let window = carry + chunk
                 if Self.contains(window, needle) { return true }

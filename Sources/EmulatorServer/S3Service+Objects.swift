@@ -251,7 +251,7 @@ extension S3Service {
                 stored = allocator.buffer(capacity: Int(to - from))
                 stored.writeBytes(bytes[Int(from)..<Int(to)])
             case .file(let file):
-                stored = try await file.read(offset: from, length: Int(to - from), allocator: allocator)
+                stored = try file.read(offset: from, length: Int(to - from), allocator: allocator)
                 guard stored.readableBytes == Int(to - from) else { throw AtRestCryptoError.invalidStoredSize(to) }
             }
             var out = allocator.buffer(capacity: Int(to - from))
@@ -333,7 +333,7 @@ extension S3Service {
         try SSETransport.checkCustomerKey(r.head, isTLS: r.isTLS, allowSSECOverHTTP: configuration.allowSSECOverHTTP)
         let o = try await requireObject(r)
         let sse = try SSERequestHeaders.parse(r.head, operation: .getObjectAttributes)
-        let first = try o.parts.first.flatMap { p throws(S3Error) in try Self.envelope(p.attributes) }
+        let first = try Self.firstEnvelope(o)
         try SSECustomerKeyCheck.checkRead(customerKey: sse.request.customerKey, objectIsSSEC: first?.mode == .sseC,
                                           keyMatches: Self.customerKeyMatches(first))
         var w = XMLWriter()

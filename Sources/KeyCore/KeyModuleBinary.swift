@@ -12,6 +12,8 @@
 /// Semantics, checks, errors (still KMS JSON) and audit records are exactly those of the JSON operations.
 public enum KeyModuleBinary {
     public static let generateDataKey = "_GenerateDataKeyBinary"
+    /// The identifier of the module's hidden SSE-S3 key: only these binary calls resolve it.
+    public static let sseS3KeyId = "s3emu:sse-s3"
     public static let decrypt = "_DecryptBinary"
 
     public struct Writer {

@@ -42,7 +42,7 @@ public final class KeyEngine: @unchecked Sendable {
     static let managedS3Alias = "alias/aws/s3"
     /// The identifier of the hidden key behind SSE-S3 (S3-owned keys are invisible to customers, as on AWS): reachable
     /// only through the module's binary data-key calls, never listed, never reachable through the KMS API.
-    public static let sseS3Identifier = "s3emu:sse-s3"
+    public static let sseS3Identifier = KeyModuleBinary.sseS3KeyId
     static let sseS3KeyId = "s3emu-sse-s3"
     static let internalKeyManager = "S3EMU"
     static let maxOnDemandRotations = 25

@@ -10,8 +10,8 @@ import KeyCore
 public struct KeyModuleProvider: KeyProvider {
     public let client: KeyModuleClient
     public var name: String { "keymodule" }
-    /// The module's hidden SSE-S3 key (`KeyEngine.sseS3Identifier`).
-    public var sseS3KeyId: String? { "s3emu:sse-s3" }
+    /// The module's hidden SSE-S3 key.
+    public var sseS3KeyId: String? { KeyModuleBinary.sseS3KeyId }
 
     public init(client: KeyModuleClient) { self.client = client }
 

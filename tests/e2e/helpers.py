@@ -667,6 +667,24 @@ def secret_needles(secret: bytes) -> dict[str, bytes]:
     return needles
 
 
+def _regular_files(paths: Iterable[Path]) -> list[Path]:
+    """Every regular file at or under ``paths`` (symlinks skipped), in a stable order."""
+    files: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_file():
+            files.append(p)
+        elif p.is_dir():
+            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and not f.is_symlink())
+    return files
+
+
+def _secret_needle_list(secrets: dict[str, bytes], min_len: int) -> list[tuple[str, str, bytes]]:
+    """(label, form, bytes) for every form of every secret at least ``min_len`` bytes long."""
+    return [(label, form, pat) for label, s in secrets.items() if len(s) >= min_len
+            for form, pat in secret_needles(s).items()]
+
+
 def find_secret_leaks(paths: Iterable[Path], secrets: dict[str, bytes],
                       min_len: int = 12) -> list[str]:
     """Grep every regular file under ``paths`` for every form of every secret.
@@ -675,15 +693,8 @@ def find_secret_leaks(paths: Iterable[Path], secrets: dict[str, bytes],
     shorter than ``min_len`` are skipped (they would match by chance).
     Returns human-readable findings (empty when nothing leaked).
     """
-    files: list[Path] = []
-    for p in paths:
-        p = Path(p)
-        if p.is_file():
-            files.append(p)
-        elif p.is_dir():
-            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and not f.is_symlink())
-    needles = [(label, form, pat) for label, s in secrets.items() if len(s) >= min_len
-               for form, pat in secret_needles(s).items()]
+    files = _regular_files(paths)
+    needles = _secret_needle_list(secrets, min_len)
     findings = []
     for f in files:
         try:
@@ -927,21 +938,14 @@ def find_secret_leaks_fast(paths: Iterable[Path], secrets: dict[str, bytes], min
     of all needles, and candidates are confirmed with ``bytes.find``.
     """
     k = 6
-    needles = [(label, form, pat) for label, s in secrets.items() if len(s) >= min_len
-               for form, pat in secret_needles(s).items()]
+    needles = _secret_needle_list(secrets, min_len)
     short = [n for n in needles if len(n[2]) < 2 * k - 1]
     index: dict[bytes, set[int]] = {}
     for i, (_, _, pat) in enumerate(needles):
         if len(pat) >= 2 * k - 1:
             for j in range(len(pat) - k + 1):
                 index.setdefault(pat[j:j + k], set()).add(i)
-    files: list[Path] = []
-    for p in paths:
-        p = Path(p)
-        if p.is_file():
-            files.append(p)
-        elif p.is_dir():
-            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and not f.is_symlink())
+    files = _regular_files(paths)
     findings = []
     for f in files:
         try:
