@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "AtRestCrypto", targets: ["AtRestCrypto"]),
         .library(name: "Encryption", targets: ["Encryption"]),
         .library(name: "BucketPolicy", targets: ["BucketPolicy"]),
+        .library(name: "ClientSideEncryption", targets: ["ClientSideEncryption"]),
+        .library(name: "ClientSideTransfer", targets: ["ClientSideTransfer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
@@ -30,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(name: "CChecksum", linkerSettings: [.linkedLibrary("z")]),
@@ -66,6 +69,14 @@ let package = Package(
             ]
         ),
         .target(name: "BucketPolicy", dependencies: ["S3Wire"]),
+        .target(
+            name: "ClientSideEncryption",
+            dependencies: [
+                "CAEAD", "KeyCore", "KeyProviders",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "Encryption", dependencies: ["S3Wire", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "KMSService",
@@ -93,6 +104,7 @@ let package = Package(
             name: "EmulatorServer",
             dependencies: [
                 "S3Wire", "Storage", "KeyCore", "KeyProviders", "KMSService", "Encryption", "AtRestCrypto", "BucketPolicy",
+                "ClientSideEncryption",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -112,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "s3emu",
             dependencies: [
-                "EmulatorServer", "KeyModule", "KeyProviders", "KeyCore", "S3Wire",
+                "EmulatorServer", "KeyModule", "KeyProviders", "KeyCore", "S3Wire", "ClientSideEncryption", "ClientSideTransfer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -139,6 +151,20 @@ let package = Package(
         .testTarget(
             name: "KMSServiceTests",
             dependencies: ["KMSService", "KeyModule", "KeyProviders", "KeyCore", "S3Wire"]
+        ),
+        .target(
+            name: "ClientSideTransfer",
+            dependencies: [
+                "ClientSideEncryption", "KeyCore", "S3Wire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .testTarget(
+            name: "ClientSideEncryptionTests",
+            dependencies: ["ClientSideEncryption", "KeyCore", "KeyProviders", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "AtRestCryptoTests",

@@ -1,4 +1,5 @@
 import AtRestCrypto
+import ClientSideEncryption
 import Foundation
 import NIOCore
 import S3Wire
@@ -12,8 +13,12 @@ import Storage
 ///  "key_version": …|null, "algorithm": …|null, "format_version": 1|null, "segments": N, "stored_size": N,
 ///  "plaintext_size": N, "stored_prefix_hex": "<first 32 stored bytes>", "bucket_key_enabled": bool,
 ///  "encryption_context": …|null, "parts": [{"number", "mode", "stored_size", "plaintext_size", "segments"}],
-///  "plaintext_prefix_found_in_stored_bytes": true|false|null}
+///  "plaintext_prefix_found_in_stored_bytes": true|false|null, "client_side": null|{…}}
 /// ```
+/// `client_side` describes an object the S3 Encryption Client encrypted before upload, recognised by its metadata
+/// (or its `<key>.instruction` file): format, content cipher, wrap algorithm, KMS key id when readable, context,
+/// instruction file or not. The server never tries to decrypt such an object; for it the plaintext-search field
+/// speaks of the bytes S3 received, which are the client's ciphertext.
 /// The last field is computed by decrypting the first 32 plaintext bytes (SSE-S3/KMS/DSSE; null for SSE-C, whose
 /// key the server does not have) and searching every stored byte for them: for an encrypted object it must be false.
 extension S3Service {
@@ -60,7 +65,47 @@ extension S3Service {
             "stored_size": storedSize, "plaintext_size": o.size, "stored_prefix_hex": prefix.hexString,
             "bucket_key_enabled": first?.bucketKeyEnabled ?? false, "encryption_context": first?.encryptionContext ?? NSNull(),
             "layers": first?.layers ?? 0, "parts": parts, "plaintext_prefix_found_in_stored_bytes": found,
+            "client_side": try await clientSideEnvelope(o, caller: caller) ?? NSNull(),
         ]
+    }
+
+    /// The S3 Encryption Client envelope of an object, from its metadata or its instruction file; `nil` for an
+    /// object without one. A malformed envelope is reported as such rather than failing the inspection.
+    func clientSideEnvelope(_ record: ObjectRecord, caller: String) async throws -> [String: Any]? {
+        let metadata = Dictionary(record.userMetadata.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }) { a, _ in a }
+        let objectKeys = ContentMetadata.normalise(metadata).filter { MetadataKey.all.contains($0.key) }
+        var instructionFile: [String: String]?
+        if case .instructionFile? = try? ContentMetadata.locate(metadata),
+            let body = try await smallObjectBody(bucket: record.bucket, key: record.key + ".instruction", caller: caller)
+        {
+            instructionFile = (try? JSONMap.decode(String(decoding: body, as: UTF8.self), name: "the instruction file")) ?? [:]
+        }
+        do throws(ClientSideError) {
+            let parsed = try ContentMetadata.parse(object: metadata, instructionFile: instructionFile)
+            return EnvelopeSummary(metadata: parsed, rawKeys: objectKeys.merging(instructionFile ?? [:]) { _, f in f }).fields
+        } catch {
+            return objectKeys.isEmpty && instructionFile == nil ? nil : ["error": error.description]
+        }
+    }
+
+    /// The plaintext of a small object the server can decrypt itself (an instruction file), or `nil` when it does
+    /// not exist, is larger than 64 KiB, or is SSE-C.
+    func smallObjectBody(bucket: String, key: String, caller: String) async throws -> [UInt8]? {
+        guard let opened = try await store.openObject(bucket: bucket, key: key) else { return nil }
+        let o = opened.record
+        guard o.size <= 64 << 10 else { return nil }
+        guard o.size > 0 else { return [] }
+        var keys: [SegmentKeys?] = []
+        for p in o.parts {
+            guard let e = try Self.envelope(p.attributes) else { keys.append(nil); continue }
+            guard e.mode != .sseC else { return nil }
+            keys.append(try await segmentKeys(e, bucket: bucket, key: key, part: p, multipart: o.multipart, customerKey: nil, caller: caller))
+        }
+        var body: [UInt8] = []
+        try await Self.forEachChunk(opened, span: 0...(o.size - 1), keys: keys, allocator: ByteBufferAllocator()) {
+            body += Array($0.readableBytesView)
+        }
+        return body
     }
 
     func storedBytes(_ source: BlobSource, upTo n: Int) async throws -> [UInt8] {

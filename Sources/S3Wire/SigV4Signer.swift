@@ -57,13 +57,14 @@ public struct SigV4Signer: Sendable, CustomStringConvertible, CustomDebugStringC
 
     /// Signs a request made at `timestamp` (Unix seconds). `path` is the raw request path without the query;
     /// `query` holds decoded name/value pairs; `headers` must include `host` (with the port when it is not the
-    /// scheme's default).
+    /// scheme's default). `payloadHash` replaces the body's SHA-256 (e.g. `UNSIGNED-PAYLOAD` for S3 bodies).
     public func sign(
-        method: String, path: String, query: [(String, String)] = [], headers: [(String, String)], body: [UInt8], timestamp: Int64
+        method: String, path: String, query: [(String, String)] = [], headers: [(String, String)], body: [UInt8], timestamp: Int64,
+        payloadHash: String? = nil
     ) -> Signed {
         let amzDate = HTTPDate.amzTimestamp(timestamp)
         let day = String(amzDate.prefix(8))
-        let payloadHash = SigV4.sha256Hex(body)
+        let payloadHash = payloadHash ?? SigV4.sha256Hex(body)
         var all = headers
         all.append(("x-amz-date", amzDate))
         if let sessionToken { all.append(("x-amz-security-token", sessionToken)) }

@@ -9,7 +9,7 @@ struct S3Emu: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "s3emu",
         abstract: "An S3 emulator that speaks the S3 API over HTTP and HTTPS.",
-        subcommands: [Serve.self, KeyModuleCommand.self, AuditCommand.self, KeyProviderCommand.self, InspectCommand.self],
+        subcommands: [Serve.self, KeyModuleCommand.self, AuditCommand.self, KeyProviderCommand.self, InspectCommand.self, CSECommand.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -18,6 +18,12 @@ do {
         try await bench.run()
     } else if let inspect = command as? InspectCommand {
         try await inspect.run()
+    } else if let put = command as? CSECommand.Put {
+        try await put.run()
+    } else if let get = command as? CSECommand.Get {
+        try await get.run()
+    } else if let inspect = command as? CSECommand.Inspect {
+        try await inspect.run()
     } else {
         var sync = command
         try sync.run()

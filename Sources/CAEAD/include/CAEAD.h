@@ -26,4 +26,34 @@ int s3emu_aead_seal(s3emu_aead *ctx, const uint8_t iv[12], const uint8_t *aad, s
 int s3emu_aead_open(s3emu_aead *ctx, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
                     const uint8_t *in, uint8_t *out, size_t len, const uint8_t tag[16]);
 
+/// A streaming AES-256 cipher for whole-object formats (the S3 Encryption Client's): one message fed in pieces.
+///
+/// Kinds: GCM (12-byte IV, optional AAD, 16-byte tag at the end), CTR (16-byte initial counter block; used for
+/// unauthenticated range reads of GCM bodies) and CBC with PKCS#7 padding (16-byte IV; legacy, decrypt side only in
+/// practice). Not safe for concurrent use.
+typedef struct s3emu_stream s3emu_stream;
+
+enum { S3EMU_STREAM_GCM = 1, S3EMU_STREAM_CTR = 2, S3EMU_STREAM_CBC = 3 };
+
+/// A new stream: `kind` as above, `encrypt` 1 or 0, a 32-byte key, `iv` of 12 (GCM) or 16 (CTR, CBC) bytes, and for
+/// GCM the AAD. NULL on failure.
+s3emu_stream *s3emu_stream_new(int kind, int encrypt, const uint8_t key[32], const uint8_t *iv, size_t iv_len,
+                               const uint8_t *aad, size_t aad_len);
+
+/// Wipes and frees the stream (NULL is ignored).
+void s3emu_stream_free(s3emu_stream *s);
+
+/// Processes `len` bytes from `in` into `out`; returns the number of bytes written (always `len` for GCM and CTR;
+/// for CBC decryption up to `len + 16`, since the last block is held back until the end), or -1. `out` must have
+/// room for `len + 16` bytes.
+long s3emu_stream_update(s3emu_stream *s, const uint8_t *in, uint8_t *out, size_t len);
+
+/// Ends an encryption: GCM writes its 16-byte tag into `tag`; CBC writes the final padded block into `out` (16
+/// bytes of room). Returns the number of bytes written to `out` (0 for GCM and CTR), or -1.
+long s3emu_stream_finish_encrypt(s3emu_stream *s, uint8_t *out, uint8_t tag[16]);
+
+/// Ends a decryption: GCM checks `tag` (returns -1 when it does not verify); CBC checks and strips the padding and
+/// writes the last plaintext bytes into `out` (16 bytes of room). Returns the bytes written, or -1.
+long s3emu_stream_finish_decrypt(s3emu_stream *s, const uint8_t *tag, uint8_t *out);
+
 #endif
