@@ -149,3 +149,29 @@ long s3emu_stream_finish_decrypt(s3emu_stream *s, const uint8_t *tag, uint8_t *o
     if (EVP_CipherFinal_ex(s->cipher, s->kind == S3EMU_STREAM_CBC ? out : none, &written) != 1) return -1;
     return s->kind == S3EMU_STREAM_CBC ? written : 0;
 }
+
+// ---- RSA-OAEP with mixed digests (Java's OAEPWithSHA-256AndMGF1Padding) ---------------------------------------
+
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+long s3emu_rsa_oaep_decrypt(const uint8_t *der, size_t der_len, int oaep_sha256, int mgf1_sha256,
+                            const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap) {
+    const unsigned char *p = der;
+    EVP_PKEY *key = d2i_AutoPrivateKey(NULL, &p, (long)der_len);
+    if (key == NULL) return -1;
+    long result = -1;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
+    size_t written = out_cap;
+    if (ctx != NULL
+        && EVP_PKEY_decrypt_init(ctx) == 1
+        && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) == 1
+        && EVP_PKEY_CTX_set_rsa_oaep_md(ctx, oaep_sha256 ? EVP_sha256() : EVP_sha1()) == 1
+        && EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, mgf1_sha256 ? EVP_sha256() : EVP_sha1()) == 1
+        && EVP_PKEY_decrypt(ctx, out, &written, in, in_len) == 1) {
+        result = (long)written;
+    }
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(key);
+    return result;
+}

@@ -1,3 +1,4 @@
+import CAEAD
 import CryptoExtras
 import Foundation
 import KeyCore
@@ -45,16 +46,18 @@ public struct RSAKeyring: Keyring, @unchecked Sendable {
     public func unwrapDataKey(_ metadata: ContentMetadata, context: [String: String], allowLegacy: Bool) async throws(ClientSideError) -> SecretBytes {
         try checkUnwrap(metadata, context: context, allowLegacy: allowLegacy, accepts: [.rsaOAEPSHA1, .rsaOAEPSHA256, .v1RSA])
         guard let privateKey else { throw .unwrapFailed("reading needs the RSA private key; a public key was given") }
-        let padding: _RSA.Encryption.Padding = switch metadata.wrapAlgorithm {
-        case .rsaOAEPSHA1: .PKCS1_OAEP
-        case .rsaOAEPSHA256: .PKCS1_OAEP_SHA256
-        default: ._WEAK_AND_INSECURE_PKCS_V1_5
-        }
         let plain: [UInt8]
-        do {
-            plain = Array(try privateKey.decrypt(metadata.encryptedDataKey, padding: padding))
-        } catch {
-            throw .unwrapFailed("the RSA key does not unwrap it (wrong key, or the wrapped key was altered)")
+        switch metadata.wrapAlgorithm {
+        case .rsaOAEPSHA256:
+            // Java's OAEPWithSHA-256AndMGF1Padding: SHA-256 label hash, MGF1 with SHA-1 (the SunJCE default).
+            plain = try Self.oaepSHA256MGF1SHA1(privateKey, metadata.encryptedDataKey)
+        default:
+            do {
+                plain = Array(try privateKey.decrypt(
+                    metadata.encryptedDataKey, padding: metadata.wrapAlgorithm == .rsaOAEPSHA1 ? .PKCS1_OAEP : ._WEAK_AND_INSECURE_PKCS_V1_5))
+            } catch {
+                throw .unwrapFailed("the RSA key does not unwrap it (wrong key, or the wrapped key was altered)")
+            }
         }
         guard metadata.wrapAlgorithm == .rsaOAEPSHA1 else {
             guard plain.count == 32 else { throw .unwrapFailed("the unwrapped data key is \(plain.count) bytes, not 32") }
@@ -68,5 +71,13 @@ public struct RSAKeyring: Keyring, @unchecked Sendable {
             throw .unwrapFailed("the RSA-unwrapped key is not bound to this object's content cipher")
         }
         return SecretBytes(Array(plain[1...Int(length)]))
+    }
+
+    private static func oaepSHA256MGF1SHA1(_ key: _RSA.Encryption.PrivateKey, _ wrapped: [UInt8]) throws(ClientSideError) -> [UInt8] {
+        let der = Array(key.derRepresentation)
+        var out = [UInt8](repeating: 0, count: 1024)
+        let n = s3emu_rsa_oaep_decrypt(der, der.count, 1, 0, wrapped, wrapped.count, &out, out.count)
+        guard n >= 0 else { throw .unwrapFailed("the RSA key does not unwrap it (wrong key, or the wrapped key was altered)") }
+        return Array(out.prefix(n))
     }
 }

@@ -56,4 +56,11 @@ long s3emu_stream_finish_encrypt(s3emu_stream *s, uint8_t *out, uint8_t tag[16])
 /// writes the last plaintext bytes into `out` (16 bytes of room). Returns the bytes written, or -1.
 long s3emu_stream_finish_decrypt(s3emu_stream *s, const uint8_t *tag, uint8_t *out);
 
+/// RSA-OAEP decryption with separately chosen digests, which swift-crypto cannot express: Java's
+/// `RSA/ECB/OAEPWithSHA-256AndMGF1Padding` uses SHA-256 for the label hash but MGF1 with SHA-1. `der` is a PKCS#1 or
+/// PKCS#8 DER private key; `oaep_sha256` / `mgf1_sha256` pick SHA-256 (1) or SHA-1 (0). Returns the plaintext length
+/// written to `out` (room for `out_cap`), or -1.
+long s3emu_rsa_oaep_decrypt(const uint8_t *der, size_t der_len, int oaep_sha256, int mgf1_sha256,
+                            const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap);
+
 #endif
