@@ -42,7 +42,7 @@ public enum ClientSideError: Error, Sendable, Equatable, CustomStringConvertible
             "the object is \(version.rawValue), which has no key commitment, and key commitment is required"
         case .contextMismatch: "encryption context does not match the one stored with the object"
         case .reservedContextKey: "the encryption context may not use the reserved key aws:x-amz-cek-alg"
-        case .wrongKeyringKind(let wrap, let keyring): "the data key is wrapped with \(wrap.rawValue), which a \(keyring) key cannot unwrap"
+        case .wrongKeyringKind(let wrap, let keyring): "the data key is wrapped with \(wrap.rawValue), which the given \(keyring) key cannot unwrap"
         case .unwrapFailed(let why): "could not unwrap the data key: \(why)"
         case .keyGenerationFailed(let why): "could not make a data key: \(why)"
         case .commitmentMismatch: "key commitment check failed: the object's key commitment does not match its data key"

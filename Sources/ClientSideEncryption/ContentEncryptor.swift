@@ -36,6 +36,11 @@ public final class ContentEncryptor {
         try cipher.update(plaintext, into: &output)
     }
 
+    /// Encrypts the next plaintext bytes where they are (no copy): how large bodies are streamed.
+    public func encryptInPlace(_ buffer: UnsafeMutableRawBufferPointer) throws(ClientSideError) {
+        try cipher.updateInPlace(buffer)
+    }
+
     /// Ends the body: returns the 16-byte tag that follows the ciphertext.
     public func finish() throws(ClientSideError) -> [UInt8] {
         guard !finished else { throw .io("the body was already finished") }

@@ -47,6 +47,16 @@ final class StreamCipher {
         output.removeLast(input.count + 16 - written)
     }
 
+    /// Encrypts or decrypts `buffer` in place (GCM and CTR only: their output is as long as their input).
+    func updateInPlace(_ buffer: UnsafeMutableRawBufferPointer) throws(ClientSideError) {
+        precondition(kind != .cbc, "CBC cannot work in place")
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        let bytes = base.assumingMemoryBound(to: UInt8.self)
+        guard s3emu_stream_update(stream, bytes, bytes, buffer.count) == buffer.count else {
+            throw .io("OpenSSL failed in AES-256-\(kind)")
+        }
+    }
+
     func update(_ input: [UInt8], into output: inout [UInt8]) throws(ClientSideError) {
         var failure: ClientSideError?
         input.withUnsafeBytes { raw in

@@ -32,7 +32,7 @@ public final class S3EncryptionClient: Sendable {
         /// Plaintext bytes per part (at least 5 MiB); a body no longer than one part is a single PUT.
         public var partSize = 8 << 20
         /// Parts uploaded at once.
-        public var concurrency = 4
+        public var concurrency = 3
         public var contentType: String?
 
         public init() {}
@@ -70,13 +70,14 @@ public final class S3EncryptionClient: Sendable {
         let encryptor = try await cryptor.encryptor(format: options.format, context: options.context)
         let envelope = encryptor.metadata.encoded(instructionFile: options.instructionFile)
         var done: Int64 = 0
+        // Each part's plaintext is read into its own buffer, encrypted in place and uploaded from it: memory is
+        // about (concurrency + 2) part sizes. The part after the current one is read first, to know which is last.
         var pending = try Self.read(fd, upTo: options.partSize)
         let result: PutResult
-        if pending.count < options.partSize {
-            var body = try encryptor.update(pending)
-            body += try encryptor.finish()
-            done = Int64(pending.count)
-            try await s3.putObject(location, body: ByteBuffer(bytes: body), metadata: envelope.object, contentType: options.contentType)
+        if pending.readableBytes < options.partSize {
+            done = Int64(pending.readableBytes)
+            try Self.seal(&pending, with: encryptor, last: true)
+            try await s3.putObject(location, body: pending, metadata: envelope.object, contentType: options.contentType)
             progress?(done, size)
             result = PutResult(metadata: encryptor.metadata, plaintextBytes: done, parts: 0)
         } else {
@@ -88,24 +89,22 @@ public final class S3EncryptionClient: Sendable {
                         var number = 0
                         var inFlight = 0
                         while true {
-                            let next = try Self.read(fd, upTo: options.partSize)
-                            let isLast = next.isEmpty
-                            var body = try encryptor.update(pending)
-                            if isLast { body += try encryptor.finish() }
-                            done += Int64(pending.count)
-                            number += 1
                             if inFlight >= options.concurrency, let finished = try await group.next() {
                                 etags.append((finished.0, finished.1))
                                 inFlight -= 1
                             }
+                            let next = try Self.read(fd, upTo: options.partSize)
+                            let isLast = next.readableBytes == 0
+                            done += Int64(pending.readableBytes)
+                            try Self.seal(&pending, with: encryptor, last: isLast)
+                            number += 1
                             let partNumber = number
-                            let buffer = ByteBuffer(bytes: body)
-                            body = []
-                            group.addTask { [s3] in (partNumber, try await s3.uploadPart(location, uploadId: uploadId, partNumber: partNumber, body: buffer)) }
+                            let body = pending
+                            group.addTask { [s3] in (partNumber, try await s3.uploadPart(location, uploadId: uploadId, partNumber: partNumber, body: body)) }
                             inFlight += 1
                             progress?(done, size)
-                            if isLast { break }
                             pending = next
+                            if isLast { break }
                         }
                         for try await finished in group { etags.append((finished.0, finished.1)) }
                     }
@@ -244,21 +243,32 @@ public final class S3EncryptionClient: Sendable {
         }
     }
 
-    /// Reads until `count` bytes or end of file.
-    static func read(_ fd: Int32, upTo count: Int) throws(ClientSideError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        while filled < count {
-            let n = buffer.withUnsafeMutableBytes { raw in Glibc.read(fd, raw.baseAddress! + filled, count - filled) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io("reading the input failed: \(String(cString: strerror(errno)))")
+    /// Reads until `count` bytes or end of file, into a buffer with room for the tag after them.
+    static func read(_ fd: Int32, upTo count: Int) throws(ClientSideError) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: count + 16)
+        var failure: ClientSideError?
+        var endOfFile = false
+        while buffer.readableBytes < count && !endOfFile {
+            let wanted = count - buffer.readableBytes
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { raw -> Int in
+                let got = Glibc.read(fd, raw.baseAddress!, wanted)
+                if got == 0 { endOfFile = true }
+                if got < 0 && errno != EINTR { failure = .io("reading the input failed: \(String(cString: strerror(errno)))") }
+                return max(got, 0)
             }
-            if n == 0 { break }
-            filled += n
+            if let failure { throw failure }
         }
-        buffer.removeLast(count - filled)
         return buffer
+    }
+
+    /// Encrypts a part's plaintext in place; the last part also gets the tag.
+    static func seal(_ buffer: inout ByteBuffer, with encryptor: ContentEncryptor, last: Bool) throws(ClientSideError) {
+        var failure: ClientSideError?
+        buffer.withUnsafeMutableReadableBytes { raw in
+            do throws(ClientSideError) { try encryptor.encryptInPlace(raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        if last { buffer.writeBytes(try encryptor.finish()) }
     }
 
     static func write(_ fd: Int32, _ bytes: [UInt8]) throws(ClientSideError) {
@@ -279,8 +289,8 @@ public final class S3EncryptionClient: Sendable {
         defer { close(fd) }
         while true {
             let chunk = try read(fd, upTo: 1 << 20)
-            if chunk.isEmpty { return }
-            try write(out, chunk)
+            if chunk.readableBytes == 0 { return }
+            try write(out, Array(chunk.readableBytesView))
         }
     }
 }

@@ -92,17 +92,17 @@ struct CSECommand: AsyncParsableCommand {
                 return KMSKeyring(provider: provider, keyId: kmsKey)
             }
             if let aesKeyFile {
-                guard let data = FileManager.default.contents(atPath: aesKeyFile) else { throw ValidationError("Cannot read \(aesKeyFile).") }
+                guard let data = FileManager.default.contents(atPath: aesKeyFile) else { throw ClientSideError.io("cannot read the AES key file \(aesKeyFile)") }
                 var bytes = Array(data)
                 let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 if bytes.count != 32, text.count == 64, let decoded = Self.hex(text) { bytes = decoded }
                 guard bytes.count == 32 else {
-                    throw ValidationError("\(aesKeyFile) must hold a 32-byte AES-256 key, raw or as 64 hex digits.")
+                    throw ClientSideError.io("\(aesKeyFile) must hold a 32-byte AES-256 key, raw or as 64 hex digits")
                 }
                 return try AESKeyring(wrappingKey: SecretBytes(bytes))
             }
             guard let rsaKey, let pem = try? String(contentsOfFile: rsaKey, encoding: .utf8) else {
-                throw ValidationError("Cannot read \(rsaKey ?? "") as a PEM file.")
+                throw ClientSideError.io("cannot read the RSA key file \(rsaKey ?? "") as PEM text")
             }
             return try RSAKeyring(pem: pem)
         }
@@ -161,7 +161,7 @@ struct CSECommand: AsyncParsableCommand {
         @Option(help: "Format to write: v3 (key-committing, default) or v2.") var format: String = "v3"
         @Flag(help: "Put the envelope in <key>.instruction instead of the object's metadata.") var instructionFile = false
         @Option(help: "Plaintext MiB per part for multipart uploads (at least 5).") var partSize: Int = 8
-        @Option(help: "Parts uploaded at once.") var concurrency: Int = 4
+        @Option(help: "Parts uploaded at once.") var concurrency: Int = 3
         @Flag(help: "No progress bar.") var quiet = false
 
         func run() async throws {
@@ -220,7 +220,6 @@ struct CSECommand: AsyncParsableCommand {
                     throw ValidationError("--range is A-B with 0 <= A <= B.")
                 }
                 options.range = first...last
-                FileHandle.standardError.write(Data("s3emu cse: warning: range reads are not authenticated (the GCM tag covers the whole object)\n".utf8))
             }
             try await CSECommand.reporting {
                 let policy = EnvelopeCryptor.ReadPolicy(allowLegacy: legacy, requireCommitment: requireCommitment)
@@ -230,6 +229,10 @@ struct CSECommand: AsyncParsableCommand {
                 let result = try await CSECommand.withS3(connection) { s3 in
                     try await S3EncryptionClient(s3: s3, cryptor: EnvelopeCryptor(keyring: keyring, readPolicy: policy))
                         .getObject(location, to: destination, options: options, progress: bar.update)
+                }
+                if options.range != nil {
+                    FileHandle.standardError.write(Data(
+                        "s3emu cse: warning: the \(result.plaintextBytes) bytes of this range read were not authenticated (the GCM tag covers the whole object)\n".utf8))
                 }
                 if destination != "-" {
                     print("\(location): \(result.plaintextBytes) bytes, \(result.metadata.version.rawValue) \(result.metadata.wrapAlgorithm.rawValue)")
