@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "BucketPolicy", targets: ["BucketPolicy"]),
         .library(name: "ClientSideEncryption", targets: ["ClientSideEncryption"]),
         .library(name: "ClientSideTransfer", targets: ["ClientSideTransfer"]),
+        .library(name: "S3EmulatorTesting", targets: ["S3EmulatorTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
@@ -147,6 +148,7 @@ let package = Package(
             dependencies: ["KeyProviders", "KeyModule", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "BucketPolicyTests", dependencies: ["BucketPolicy", "S3Wire"]),
+        .testTarget(name: "EmulatorServerTests", dependencies: ["EmulatorServer"]),
         .testTarget(name: "EncryptionTests", dependencies: ["Encryption", "S3Wire", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "KMSServiceTests",
@@ -165,6 +167,22 @@ let package = Package(
         .testTarget(
             name: "ClientSideEncryptionTests",
             dependencies: ["ClientSideEncryption", "KeyCore", "KeyProviders", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "S3EmulatorTesting",
+            dependencies: [
+                "EmulatorServer", "KeyModule", "KeyProviders",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "ClientSideTransferTests", dependencies: ["ClientSideTransfer"]),
+        .testTarget(
+            name: "S3EmulatorTestingTests",
+            dependencies: [
+                "S3EmulatorTesting", "ClientSideTransfer", "ClientSideEncryption", "KeyProviders", "KeyCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "AtRestCryptoTests",

@@ -86,6 +86,15 @@ public final class S3ObjectClient: Sendable {
 
     // MARK: Operations
 
+    /// CreateBucket (in the endpoint's region's default location). An existing bucket you own is not an error.
+    public func createBucket(_ bucket: String) async throws(ClientSideError) {
+        do {
+            let response = try await send("PUT", path: "/" + URIEncoding.encode(bucket))
+            try await Self.drain(response)
+        } catch .s3(_, "BucketAlreadyOwnedByYou", _) {
+        }
+    }
+
     /// PutObject with user metadata; returns the ETag.
     @discardableResult
     public func putObject(_ location: S3Location, body: ByteBuffer, metadata: [String: String], contentType: String? = nil) async throws(ClientSideError) -> String? {
@@ -114,7 +123,7 @@ public final class S3ObjectClient: Sendable {
     public func completeMultipartUpload(_ location: S3Location, uploadId: String, parts: [(number: Int, eTag: String)]) async throws(ClientSideError) {
         var xml = "<CompleteMultipartUpload>"
         for part in parts {
-            xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(Self.escape(part.eTag))</ETag></Part>"
+            xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(XMLWriter.escape(part.eTag))</ETag></Part>"
         }
         xml += "</CompleteMultipartUpload>"
         let response = try await send(
@@ -173,6 +182,12 @@ public final class S3ObjectClient: Sendable {
         _ method: String, _ location: S3Location, query: [(String, String)] = [], headers: [(String, String)] = [], body: ByteBuffer? = nil
     ) async throws(ClientSideError) -> HTTPClientResponse {
         let path = "/" + URIEncoding.encode(location.bucket) + "/" + URIEncoding.encode(location.key, keepSlash: true)
+        return try await send(method, path: path, query: query, headers: headers, body: body)
+    }
+
+    private func send(
+        _ method: String, path: String, query: [(String, String)] = [], headers: [(String, String)] = [], body: ByteBuffer? = nil
+    ) async throws(ClientSideError) -> HTTPClientResponse {
         let queryText = query.map { "\(URIEncoding.encode($0.0))=\(URIEncoding.encode($0.1))" }.joined(separator: "&")
         let signed = signer.sign(
             method: method, path: path, query: query, headers: [("host", hostHeader)] + headers, body: [],
@@ -227,18 +242,9 @@ public final class S3ObjectClient: Sendable {
         }
     }
 
+    /// The text of a child element of the document's root (`UploadId`, `Code`, `Message`); `nil` when absent or
+    /// when the text is not XML.
     static func element(_ name: String, in xml: String) -> String? {
-        guard let start = xml.range(of: "<\(name)>"), let end = xml.range(of: "</\(name)>", range: start.upperBound..<xml.endIndex) else { return nil }
-        return unescape(String(xml[start.upperBound..<end.lowerBound]))
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
-    }
-
-    static func unescape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&lt;", with: "<")
-            .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+        (try? XMLNode.parse(Array(xml.utf8)))?.value(name)
     }
 }

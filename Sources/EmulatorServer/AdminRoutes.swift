@@ -10,14 +10,17 @@ import S3Wire
 /// - `POST /_s3emu/reset`: removes every bucket and object (keys stay).
 /// - `GET /_s3emu/inspect/{bucket}/{key}`: how an object is stored (`S3Service+Inspection.swift`).
 /// - `POST /_s3emu/clock?advance_seconds=N`: moves the key module's clock forward, when `serve --test-clock`.
+/// - `/_s3emu/ui/…`: the web inspector (``WebInspector``; its own token, cookie or Basic auth).
 struct AdminRoutes: Sendable {
     let service: S3Service
     let startedAt: Date
     let keyModule: KeyModuleClient?
     let keyProvider: (any KeyProvider)?
     let allowClockControl: Bool
+    var inspector: WebInspector? = nil
 
     func respond(_ request: Request, head: RequestHead, isTLS: Bool) async -> Response {
+        if let inspector, WebInspector.handles(head.rawPath) { return await inspector.respond(head, isTLS: isTLS) }
         switch (head.method, head.rawPath) {
         case ("GET", "/_s3emu/health"), ("HEAD", "/_s3emu/health"):
             var module = "none"

@@ -15,11 +15,17 @@ import Storage
 public struct Emulator: Sendable {
     public let configuration: EmulatorConfiguration
     public let logger: Logger
+    /// The web inspector's start token (random per start): `/_s3emu/ui/?token=…` signs a browser in.
+    public let inspectorToken: String
 
     public init(configuration: EmulatorConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        inspectorToken = InspectorAuth.newToken()
     }
+
+    /// The web inspector's start URL on a listener (`base` is `http://host:port`), with the token.
+    public func inspectorURL(base: String) -> String { base + "/_s3emu/ui/?token=" + inspectorToken }
 
     /// What clients need to reach the emulator, written to `DATA_DIR/endpoints.json` once both ports are bound.
     public struct Endpoints: Codable, Sendable {
@@ -38,7 +44,9 @@ public struct Emulator: Sendable {
         func set(https: Int) { self.https = https }
     }
 
-    public func run(onReady: @escaping @Sendable (Endpoints) -> Void = { _ in }) async throws {
+    /// Runs until SIGTERM/SIGINT (when ``EmulatorConfiguration/handlesSignals``), until `shutdown` is triggered, or
+    /// until the task is cancelled. `onReady` is called once both listeners are bound.
+    public func run(onReady: @escaping @Sendable (Endpoints) -> Void = { _ in }, shutdown: EmulatorShutdown? = nil) async throws {
         let config = configuration
         let dataDir = config.dataDirectory
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
@@ -60,7 +68,8 @@ public struct Emulator: Sendable {
         }
         defer { supervisor?.stop() }
         let admin = AdminRoutes(service: service, startedAt: Date(), keyModule: moduleClient,
-                                keyProvider: config.keyProvider, allowClockControl: config.allowClockControl)
+                                keyProvider: config.keyProvider, allowClockControl: config.allowClockControl,
+                                inspector: WebInspector(service: service, keyModule: moduleClient, token: inspectorToken))
 
         var tls: TLSConfiguration?
         var caPath: String?
@@ -120,7 +129,8 @@ public struct Emulator: Sendable {
             services.append(secure)
         }
         let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: config.handlesSignals ? [.sigterm, .sigint] : [], logger: logger))
+        await shutdown?.attach(group)
         try await group.run()
     }
 
@@ -128,5 +138,25 @@ public struct Emulator: Sendable {
         var l = logger
         l.logLevel = max(logger.logLevel, .warning)
         return l
+    }
+}
+
+/// Stops a running ``Emulator`` gracefully from elsewhere (embedding: `S3EmulatorTesting`): listeners close, requests
+/// in flight finish. Triggering before the emulator started makes it stop as soon as it does.
+public actor EmulatorShutdown {
+    private var group: ServiceGroup?
+    private var requested = false
+
+    public init() {}
+
+    /// Asks the emulator to shut down.
+    public func trigger() async {
+        requested = true
+        await group?.triggerGracefulShutdown()
+    }
+
+    func attach(_ group: ServiceGroup) async {
+        self.group = group
+        if requested { await group.triggerGracefulShutdown() }
     }
 }

@@ -40,6 +40,9 @@ public struct EmulatorConfiguration: Sendable {
     public var allowSSECOverHTTP = false
     /// New buckets block SSE-C writes, as S3 does since April 2026 (false: the older behaviour).
     public var blockSSECOnNewBuckets = true
+    /// Shut down gracefully on SIGTERM and SIGINT. An emulator embedded in a test process leaves the signals to the
+    /// host and stops when its task is cancelled.
+    public var handlesSignals = true
 
     public static let defaultAccessKey = "s3emu-access-key"
     public static let defaultSecretKey = "s3emu-secret-key-for-local-testing-only"

@@ -13,7 +13,7 @@ extension S3Service {
 
     func putBucketEncryption(_ r: S3Request) async throws -> Response {
         let bucket = try await requireBucket(r.bucket)
-        let doc = try await rawBody(r)
+        let doc = try await rawBody(r, requireChecksum: true)
         let parsed = try BucketEncryptionConfiguration.parse(doc)
         let merged = bucketEncryption(bucket).applying(put: parsed)
         let text = String(decoding: try JSONEncoder().encode(merged), as: UTF8.self)
@@ -64,9 +64,15 @@ extension S3Service {
     }
 
     /// The whole (small) request body.
-    func rawBody(_ r: S3Request) async throws -> [UInt8] {
-        let buffer = try await r.body.collect(upTo: 1 << 20)
-        return Array(buffer.readableBytesView)
+    /// The request body, checked against `Content-MD5`, a flexible checksum or a signed payload hash when sent.
+    /// With `requireChecksum` (PutBucketEncryption) one of `Content-MD5` or `x-amz-checksum-*` must be sent, as S3
+    /// requires.
+    func rawBody(_ r: S3Request, requireChecksum: Bool = false) async throws -> [UInt8] {
+        let reader = try BodyReader(head: r.head, auth: r.auth)
+        if requireChecksum, reader.contentMD5 == nil, !reader.checksumValueSent {
+            throw S3Error.invalidRequest("Missing required header for this request: Content-MD5")
+        }
+        return try await reader.collect(r.body)
     }
 
     /// Evaluates the bucket's policy for `r` (before any header validation, as S3 does): an explicit Deny is 403.

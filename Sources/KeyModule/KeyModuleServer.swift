@@ -35,7 +35,12 @@ public enum KeyModuleServer {
         umask(old)
         chmod(socketPath, 0o600)
         onBound()
-        try await channel.closeFuture.get()
+        // Cancelling the calling task (an in-process module, as S3EmulatorTesting runs one) closes the socket.
+        try await withTaskCancellationHandler {
+            try await channel.closeFuture.get()
+        } onCancel: {
+            channel.close(promise: nil)
+        }
     }
 
     final class ModuleHandler: ChannelInboundHandler, @unchecked Sendable {

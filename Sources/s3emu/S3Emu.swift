@@ -119,7 +119,8 @@ struct Serve: AsyncParsableCommand {
         let key = accessKey
         let secret = secretKey
         let isDefault = secretKey == EmulatorConfiguration.defaultSecretKey
-        try await Emulator(configuration: config, logger: logger).run { endpoints in
+        let emulator = Emulator(configuration: config, logger: logger)
+        try await emulator.run { endpoints in
             var lines = ["s3emu ready", "  http:   \(endpoints.http)"]
             if let https = endpoints.https { lines.append("  https:  \(https)") }
             lines.append("  region: \(endpoints.region)")
@@ -129,6 +130,7 @@ struct Serve: AsyncParsableCommand {
                 lines.append("  trust the local CA: export AWS_CA_BUNDLE=\(ca)   |  curl --cacert \(ca)  |  aws --ca-bundle \(ca)")
             }
             lines.append("  endpoints file: \(dir.appendingPathComponent("endpoints.json").path)")
+            lines.append("  inspector: \(emulator.inspectorURL(base: endpoints.http))   (web UI; also on https, or HTTP Basic with an access key)")
             lines += notes
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }

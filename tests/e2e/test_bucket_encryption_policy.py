@@ -16,7 +16,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from helpers import (ACCESS_KEY, KMS_ACCOUNT, REGION, S3_NS, SSE_BUCKET_KEY_H, SSE_H, SSE_KMS_KEY_H,
-                     SSEC_ALG_H, allow_ssec, assert_exact_error, close_shared_endpoints, expect_exact_error,
+                     SSEC_ALG_H, allow_ssec, assert_exact_error, assert_s3_error, close_shared_endpoints, expect_exact_error,
                      inspect_object, kms_client, md5_b64, new_customer_key, parse_xml, shared_endpoint,
                      ssec_args, ssec_headers, unique_bucket)
 
@@ -186,6 +186,19 @@ def test_put_bucket_encryption_boto3_round_trip(ep, bucket, keys):
     assert ep.s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=conf)[
         "ResponseMetadata"]["HTTPStatusCode"] == 200
     assert ep.s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == conf
+
+
+def test_put_bucket_encryption_requires_and_checks_a_checksum(ep, bucket):
+    """§5.1: a checksum is required (botocore sends one); a wrong Content-MD5 is BadDigest; nothing changes."""
+    body = enc_xml(rule("aws:kms"))
+    before = get_enc(ep, bucket)
+    resp = ep.request("PUT", f"/{bucket}", params={"encryption": None}, body=body, headers={"Content-Type": "application/xml"})
+    assert_exact_error(resp, 400, "InvalidRequest", "Missing required header for this request: Content-MD5")
+    resp = ep.request("PUT", f"/{bucket}", params={"encryption": None}, body=body,
+                      headers={"Content-MD5": md5_b64(b"other"), "Content-Type": "application/xml"})
+    assert_s3_error(resp, 400, "BadDigest")
+    assert get_enc(ep, bucket) == before
+    assert put_enc(ep, bucket, body).status_code == 200
 
 
 def test_unblock_rule_with_only_blocked_types(hs):
