@@ -50,6 +50,8 @@ public struct Emulator: Sendable {
         let config = configuration
         let dataDir = config.dataDirectory
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+        let lock = try DirectoryLock(directory: dataDir, name: "s3emu.lock")
+        defer { lock.release() }
         try? FileManager.default.removeItem(at: dataDir.appendingPathComponent("endpoints.json"))
         let store = try ObjectStore(directory: dataDir.appendingPathComponent("store"))
         let service = S3Service(store: store, configuration: config, logger: logger)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EmulatorServer
 import Foundation
 import KeyCore
 import KeyModule
@@ -44,6 +45,15 @@ struct KeyModuleCommand: AsyncParsableCommand {
         let dirURL = URL(fileURLWithPath: dir).standardizedFileURL
         try FileManager.default.createDirectory(at: dirURL, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         chmod(dirURL.path, 0o700)
+        // One module per key store: a second one would rebind the socket and write the same store and audit trail.
+        let lock: DirectoryLock
+        do {
+            lock = try DirectoryLock(directory: dirURL, name: "keymodule.lock")
+        } catch {
+            FileHandle.standardError.write(Data("s3emu keymodule: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        defer { lock.release() }
         let source = try masterKeySource()
         if source.isDevelopmentDefault {
             logger.notice("key store sealed with the built-in development passphrase: fine for tests, no protection at rest (give --master-key-file or S3EMU_KEYMODULE_PASSPHRASE)")

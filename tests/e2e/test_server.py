@@ -4,11 +4,12 @@ import json
 import signal
 import ssl
 import socket
+import subprocess
 
 import pytest
 import requests
 
-from helpers import (MIB, REGION, assert_s3_error, multipart_etag, quoted_md5, random_bytes,
+from helpers import (MIB, server_binary, REGION, assert_s3_error, multipart_etag, quoted_md5, random_bytes,
                      unique_bucket)
 
 
@@ -93,3 +94,19 @@ def test_allow_anonymous(server_factory, tmp_path):
     # signatures are still verified when present
     bad = ep.request("GET", f"/{name}/anon.txt", secret_key="wrong")
     assert_s3_error(bad, 403, "SignatureDoesNotMatch")
+
+
+def test_a_data_directory_serves_one_process_at_a_time(server_factory, tmp_path):
+    """A second serve on a data directory in use refuses to start (it would empty the first one's tmp/ and share its
+    key store) and leaves the first one working; after the first stops, the directory can be served again."""
+    first = server_factory(tmp_path / "shared")
+    ep = first.endpoints["http"]
+    binary = str(server_binary())
+    second = subprocess.run([binary, "serve", "--data-dir", str(tmp_path / "shared"), "--http-port", "0", "--https-port", "0"],
+                            capture_output=True, text=True, timeout=60)
+    assert second.returncode != 0
+    assert "is in use by another s3emu process" in second.stderr + second.stdout
+    assert requests.get(ep + "/_s3emu/health", timeout=10).status_code == 200
+    first.stop()
+    again = server_factory(tmp_path / "shared")
+    assert requests.get(again.endpoints["http"] + "/_s3emu/health", timeout=10).status_code == 200
