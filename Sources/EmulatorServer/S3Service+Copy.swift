@@ -31,7 +31,7 @@ extension S3Service {
     func openCopySource(_ r: S3Request) async throws -> OpenedObject {
         let (bucket, key) = try copySource(r)
         _ = try await requireBucket(bucket)
-        guard let opened = try await store.openObject(bucket: bucket, key: key) else { throw S3Error.noSuchKey(key) }
+        guard let opened = try await openForReading(bucket: bucket, key: key) else { throw S3Error.noSuchKey(key) }
         let o = opened.record
         switch Self.evaluateReadConditions(
             ifMatch: r.header("x-amz-copy-source-if-match"), ifNoneMatch: r.header("x-amz-copy-source-if-none-match"),

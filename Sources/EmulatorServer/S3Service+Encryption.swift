@@ -294,3 +294,18 @@ extension ObjectPart {
 extension PartRecord {
     var plainSize: Int64 { attributes[S3Service.plainSizeAttribute].flatMap(Int64.init) ?? blob.size }
 }
+
+extension S3Service {
+    /// Opens an object for reading its bytes, refusing a record whose total size disagrees with its parts' plaintext
+    /// sizes: the parts' sizes are bound to their ciphertext (they fix where each final segment ends), the total is
+    /// not, so such a record is corrupt and is never served (500 InternalError, logged), never truncated or padded.
+    func openForReading(bucket: String, key: String) async throws -> OpenedObject? {
+        guard let opened = try await store.openObject(bucket: bucket, key: key) else { return nil }
+        let record = opened.record
+        guard record.parts.reduce(Int64(0), { $0 + $1.plainSize }) == record.size else {
+            throw StorageError.corrupt("the record of \(bucket)/\(key) says \(record.size) bytes, its parts disagree")
+        }
+        return opened
+    }
+}
+

@@ -118,7 +118,7 @@ extension S3Service {
         let operation: SSEOperation = headOnly ? .head : .get
         try SSETransport.checkCustomerKey(r.head, isTLS: r.isTLS, allowSSECOverHTTP: configuration.allowSSECOverHTTP)
         _ = try await requireBucket(r.bucket)
-        guard let opened = try await store.openObject(bucket: r.bucket, key: r.key) else {
+        guard let opened = try await openForReading(bucket: r.bucket, key: r.key) else {
             if headOnly { throw S3Error(status: 404, code: "NoSuchKey", message: "") }
             throw S3Error.noSuchKey(r.key)
         }

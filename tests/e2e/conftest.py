@@ -16,7 +16,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpers import Endpoint, Server, random_bytes  # noqa: E402
+from helpers import SSE_SECRETS, Endpoint, Server, random_bytes  # noqa: E402
+from secrets_registry import REGISTRY as SECRETS_REGISTRY, scan_server  # noqa: E402
 
 SCHEMES = ["http", "https"]
 
@@ -25,11 +26,35 @@ SCHEMES = ["http", "https"]
 def server(tmp_path_factory) -> Server:
     base = tmp_path_factory.mktemp("s3emu-session")
     srv = Server(base / "data", base / "server.log")
+    srv.secrets_scanned = True          # its listeners are noted at every start (secrets_registry.py)
     srv.start()
     try:
         yield srv
     finally:
-        srv.stop()
+        _scan_for_secrets(srv)
+
+
+_SCAN_REPORT: list = []
+
+
+def _scan_for_secrets(srv: Server) -> None:
+    """End of session: no SSE-C key, KMS data key, SSE_SECRETS entry or plaintext body prefix the suite sent may be
+    anywhere in the session server's data dir (incl. SQLite WAL, key store, audit trail) or log
+    (secrets_registry.py). Stops the server (the scan covers the files its shutdown writes too)."""
+    report = scan_server(SECRETS_REGISTRY, srv, extra=dict(SSE_SECRETS), stop=srv.stop)
+    _SCAN_REPORT.append(report)
+    if report.findings:
+        pytest.fail("secrets found at rest after the session (the values are not shown):\n  "
+                    + "\n  ".join(str(f) for f in report.findings[:50])
+                    + f"\n{report.summary()}", pytrace=False)
+    if not report.keystore_checked:
+        pytest.fail(f"the key module's key store was not found under {srv.data_dir}\n{report.summary()}",
+                    pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    for report in _SCAN_REPORT:
+        terminalreporter.write_line(report.summary())
 
 
 @pytest.fixture(autouse=True)

@@ -36,6 +36,8 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from secrets_registry import REGISTRY as SECRETS_REGISTRY
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -284,10 +286,10 @@ class Endpoint:
 
     def client(self, access_key=ACCESS_KEY, secret_key=SECRET_KEY, region=REGION, **config):
         settings = dict(signature_version="s3v4", s3={"addressing_style": "path"},
-                        retries={"max_attempts": 1}, connect_timeout=10, read_timeout=60)
+                        retries={"total_max_attempts": 1}, connect_timeout=10, read_timeout=60)
         settings.update(config)
         cfg = Config(**settings)
-        return boto3.session.Session().client(
+        client = boto3.session.Session().client(
             "s3",
             endpoint_url=self.url,
             aws_access_key_id=access_key,
@@ -296,6 +298,8 @@ class Endpoint:
             verify=self.verify,
             config=cfg,
         )
+        SECRETS_REGISTRY.attach_s3(client)      # SSE-C keys and body prefixes for the end-of-session scan
+        return client
 
     def create_bucket(self, prefix: str = "t", **kwargs) -> str:
         name = unique_bucket(prefix)
@@ -308,6 +312,7 @@ class Endpoint:
              payload_hash=None, when=None, access_key=ACCESS_KEY,
              secret_key=SECRET_KEY, region=REGION) -> Signed:
         url = self.url + path + encode_query(params)
+        SECRETS_REGISTRY.note_headers(headers, f"raw {method}")
         req = AWSRequest(method=method, url=url, headers=dict(headers or {}), data=body)
         signer = RawSigV4(Credentials(access_key, secret_key), region,
                           payload_hash=payload_hash, when=when)
@@ -326,6 +331,7 @@ class Endpoint:
             url, hdrs = s.url, s.headers
         else:
             url, hdrs = self.url + path + encode_query(params), dict(headers or {})
+            SECRETS_REGISTRY.note_headers(hdrs, f"raw unsigned {method}")
         return requests.request(method, url, headers=hdrs, data=body, verify=self.verify,
                                 allow_redirects=False, timeout=timeout)
 
@@ -509,6 +515,8 @@ class Server:
             else:
                 self.stop()
                 pytest.fail(f"health check {url} failed: {last!r}; log tail:\n{self.log_tail()}")
+        if getattr(self, "secrets_scanned", False):
+            SECRETS_REGISTRY.note_server(self)      # the session server: its listeners (ports change on restart)
         return self
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int | None:
@@ -568,10 +576,12 @@ def kms_client(ep: Endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, regio
     settings = dict(retries={"total_max_attempts": 1}, connect_timeout=10, read_timeout=60,
                     parameter_validation=validate)
     settings.update(config)
-    return boto3.session.Session().client(
+    client = boto3.session.Session().client(
         "kms", endpoint_url=ep.url, aws_access_key_id=access_key,
         aws_secret_access_key=secret_key, region_name=region, verify=ep.verify,
         config=Config(**settings))
+    SECRETS_REGISTRY.attach_kms(client)         # plaintext data keys for the end-of-session scan
+    return client
 
 
 def kms_raw(ep: Endpoint, operation: str | None, body, *, access_key=ACCESS_KEY,
@@ -590,8 +600,11 @@ def kms_raw(ep: Endpoint, operation: str | None, body, *, access_key=ACCESS_KEY,
     req = AWSRequest(method="POST", url=ep.url + "/", data=body, headers=headers)
     if sign:
         SigV4Auth(Credentials(access_key, secret_key), service, region).add_auth(req)
-    return requests.post(ep.url + "/", data=body, headers=dict(req.headers.items()),
+    resp = requests.post(ep.url + "/", data=body, headers=dict(req.headers.items()),
                          verify=ep.verify, allow_redirects=False, timeout=60)
+    if operation in ("GenerateDataKey", "GenerateDataKeyWithoutPlaintext") and resp.status_code == 200:
+        SECRETS_REGISTRY.note_kms_json(resp.content, f"raw {operation}")
+    return resp
 
 
 def assert_kms_raw_error(resp: requests.Response, code: str, status: int = 400) -> str:
