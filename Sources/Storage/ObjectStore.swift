@@ -58,6 +58,16 @@ public final class ObjectStore: Sendable {
             try db.execute(sql: "CREATE TABLE bucket_setting(bucket TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(bucket, name)) WITHOUT ROWID")
         }
         try migrator.migrate(db)
+        // Point reads on the request thread use connections of their own, outside the pool: a pool reader can be held
+        // by an async read waiting to resume on that very thread, so blocking on the pool there can deadlock.
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        readOnly.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
+            try db.execute(sql: "PRAGMA cache_size = -16384")
+        }
+        let path = directory.appendingPathComponent("metadata.sqlite").path
+        pointReaders = try (0..<Self.pointReaderCount).map { _ in try DatabaseQueue(path: path, configuration: readOnly) }
         writer = GroupCommitWriter(db: db)
         try collectGarbage()
     }
@@ -118,7 +128,18 @@ public final class ObjectStore: Sendable {
 
     /// A short read on the calling thread (GRDB's synchronous API), avoiding two thread hops per point lookup.
     /// Without a transaction: callers read one row, or rows that are never modified in place (blobs by id).
-    private func readNow<T>(_ body: (Database) throws -> T) throws -> T { try db.unsafeRead(body) }
+    private func readNow<T>(_ body: (Database) throws -> T) throws -> T {
+        let index = nextPointReader.withLockedValue { next in
+            defer { next = (next + 1) % Self.pointReaderCount }
+            return next
+        }
+        return try pointReaders[index].unsafeRead(body)
+    }
+
+    /// Read-only connections for ``readNow(_:)`` (one per event-loop thread is enough; a busy one just waits).
+    private let pointReaders: [DatabaseQueue]
+    private static let pointReaderCount = 4
+    private let nextPointReader = NIOLockedValueBox(0)
 
     @discardableResult
     private func reloadBuckets() throws -> [String: BucketRecord] {
