@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpers import SSE_SECRETS, Endpoint, Server, random_bytes  # noqa: E402
+from helpers import SSE_SECRETS, Endpoint, Server, close_shared_endpoints, random_bytes, shared_endpoint  # noqa: E402
 from secrets_registry import REGISTRY as SECRETS_REGISTRY, scan_server  # noqa: E402
 
 SCHEMES = ["http", "https"]
@@ -76,6 +76,26 @@ def _server_survives(request):
     srv.start()
     pytest.fail(f"the s3emu server died during this test (exit {rc}); it was restarted. "
                 f"Log tail:\n{tail}", pytrace=False)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_shared_endpoints():
+    """Shared boto3 clients (helpers.shared_endpoint) are closed when each module ends: idle keep-alive connections
+    slow a server's shutdown."""
+    yield
+    close_shared_endpoints()
+
+
+@pytest.fixture
+def hs(server) -> Endpoint:
+    """The session server's HTTPS listener (KMS and SSE-C need TLS), one shared boto3 client."""
+    return shared_endpoint(server, "https")
+
+
+@pytest.fixture
+def h(server) -> Endpoint:
+    """The session server's HTTP listener, one shared boto3 client."""
+    return shared_endpoint(server, "http")
 
 
 @pytest.fixture(params=SCHEMES)

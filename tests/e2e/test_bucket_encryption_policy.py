@@ -16,7 +16,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from helpers import (ACCESS_KEY, KMS_ACCOUNT, REGION, S3_NS, SSE_BUCKET_KEY_H, SSE_H, SSE_KMS_KEY_H,
-                     SSEC_ALG_H, allow_ssec, assert_exact_error, assert_s3_error, close_shared_endpoints, expect_exact_error,
+                     SSEC_ALG_H, allow_ssec, assert_exact_error, assert_s3_error, expect_exact_error,
                      inspect_object, kms_client, md5_b64, new_customer_key, parse_xml, shared_endpoint,
                      ssec_args, ssec_headers, unique_bucket)
 
@@ -33,23 +33,6 @@ def denied(action: str, resource: str) -> str:
 
 
 # ---------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module", autouse=True)
-def _close_clients():
-    """Shared boto3 clients are closed when the module ends (keep-alive connections slow shutdowns)."""
-    yield
-    close_shared_endpoints()
-
-
-@pytest.fixture
-def hs(server):
-    return shared_endpoint(server, "https")
-
-
-@pytest.fixture
-def h(server):
-    return shared_endpoint(server, "http")
-
 
 @pytest.fixture(scope="module")
 def kms(server):

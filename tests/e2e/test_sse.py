@@ -27,7 +27,7 @@ import requests
 
 from helpers import (ACCESS_KEY, KMS_ACCOUNT, RANDOM_ETAG_RE, REGION, SECRET_KEY, SSE_BUCKET_KEY_H,
                      SSE_CONTEXT_H, SSE_H, SSE_KMS_KEY_H, SSE_SECRETS, SSEC_ALG_H, SSEC_KEY_H, SSEC_MD5_H,
-                     allow_ssec, assert_exact_error, audit_trail, b64, checksum_b64, close_shared_endpoints,
+                     allow_ssec, assert_exact_error, audit_trail, b64, checksum_b64,
                      expect_client_error, expect_exact_error, find_secret_leaks, find_secret_leaks_fast,
                      flip_stored_byte, headers_of, http_status, inspect_object, kms_client, md5_b64,
                      multipart_etag, new_customer_key, parse_xml, quoted_md5, random_bytes, read_stored_bytes,
@@ -62,16 +62,9 @@ def kms_of(ep):
 def _close_clients():
     """Shared boto3 clients are closed when the module ends (keep-alive connections slow shutdowns)."""
     yield
-    close_shared_endpoints()
     for c in _KMS_CLIENTS.values():
         c.close()
     _KMS_CLIENTS.clear()
-
-
-@pytest.fixture
-def hs(server):
-    """The HTTPS endpoint (KMS and SSE-C need TLS)."""
-    return shared_endpoint(server, "https")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import requests
 
 from helpers import (ACCESS_KEY, KMS_ACCOUNT, REGION, SSE_BUCKET_KEY_H, SSE_CONTEXT_H, SSE_H, SSE_KMS_KEY_H,
                      SSEC_ALG_H, SSEC_KEY_H, SSEC_MD5_H, allow_ssec, assert_exact_error, b64,
-                     close_shared_endpoints, expect_exact_error, kms_client, md5_b64, new_customer_key,
+                     expect_exact_error, kms_client, md5_b64, new_customer_key,
                      parse_xml, shared_endpoint, ssec_args, ssec_headers)
 
 # ---------------------------------------------------------------- wire messages (§3)
@@ -68,23 +68,6 @@ def key_arn(key_id: str, region: str = REGION) -> str:
 
 
 # ---------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module", autouse=True)
-def _close_clients():
-    """Shared boto3 clients are closed when the module ends (keep-alive connections slow shutdowns)."""
-    yield
-    close_shared_endpoints()
-
-
-@pytest.fixture
-def hs(server):
-    return shared_endpoint(server, "https")
-
-
-@pytest.fixture
-def h(server):
-    return shared_endpoint(server, "http")
-
 
 @pytest.fixture
 def hs3(hs):
