@@ -5,6 +5,7 @@ import EmulatorServer
 import Foundation
 import KeyCore
 import KeyProviders
+import S3Wire
 
 #if canImport(Glibc)
 import Glibc
@@ -95,7 +96,7 @@ struct CSECommand: AsyncParsableCommand {
                 guard let data = FileManager.default.contents(atPath: aesKeyFile) else { throw ClientSideError.io("cannot read the AES key file \(aesKeyFile)") }
                 var bytes = Array(data)
                 let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                if bytes.count != 32, text.count == 64, let decoded = Self.hex(text) { bytes = decoded }
+                if bytes.count != 32, text.count == 64, let decoded = [UInt8](hex: text) { bytes = decoded }
                 guard bytes.count == 32 else {
                     throw ClientSideError.io("\(aesKeyFile) must hold a 32-byte AES-256 key, raw or as 64 hex digits")
                 }
@@ -105,18 +106,6 @@ struct CSECommand: AsyncParsableCommand {
                 throw ClientSideError.io("cannot read the RSA key file \(rsaKey ?? "") as PEM text")
             }
             return try RSAKeyring(pem: pem)
-        }
-
-        static func hex(_ text: String) -> [UInt8]? {
-            var out: [UInt8] = []
-            var index = text.startIndex
-            while index < text.endIndex {
-                let next = text.index(index, offsetBy: 2)
-                guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
-                out.append(byte)
-                index = next
-            }
-            return out
         }
     }
 
