@@ -133,6 +133,7 @@ public struct Emulator: Sendable {
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: config.handlesSignals ? [.sigterm, .sigint] : [], logger: logger))
         await shutdown?.attach(group)
+        defer { store.blobs.waitForReleases() }  // replaced objects' files go now rather than at the next start
         try await group.run()
     }
 

@@ -174,7 +174,7 @@ public final class ObjectStore: Sendable {
             return refs
         }
         try reloadBuckets()
-        blobs.remove(partBlobs)
+        blobs.release(partBlobs)
     }
 
     /// Sets (or with `nil` removes) one of a bucket's settings (`encryption`, `policy`, …), durably.
@@ -209,7 +209,7 @@ public final class ObjectStore: Sendable {
             try db.cachedStatement(sql: "INSERT INTO object(bucket, key, record) VALUES (?, ?, ?)").execute(arguments: [record.bucket, record.key, try Self.encode(record)])
             return replaced
         }
-        blobs.remove(old)
+        blobs.release(old)
     }
 
     /// Replaces the stored record of an existing object without touching its bytes (tagging, metadata changes).
@@ -242,7 +242,7 @@ public final class ObjectStore: Sendable {
     @discardableResult
     public func deleteObject(bucket: String, key: String) async throws -> Bool {
         let old = try await writer.write { db in try Self.removeObject(db, bucket: bucket, key: key) }
-        blobs.remove(old)
+        blobs.release(old)
         return !old.isEmpty
     }
 
@@ -406,7 +406,7 @@ public final class ObjectStore: Sendable {
                 arguments: [uploadID, part.number, try Self.encode(part)])
             return replaced
         }
-        blobs.remove(old)
+        blobs.release(old)
     }
 
     /// Parts of an upload in number order, starting after `after`.
@@ -440,7 +440,7 @@ public final class ObjectStore: Sendable {
             try db.cachedStatement(sql: "INSERT INTO object(bucket, key, record) VALUES (?, ?, ?)").execute(arguments: [record.bucket, record.key, try Self.encode(record)])
             return garbage
         }
-        blobs.remove(garbage)
+        blobs.release(garbage)
     }
 
     public func abortUpload(id: String) async throws {
@@ -450,7 +450,7 @@ public final class ObjectStore: Sendable {
             }
             return try Self.deleteUpload(db, id: id)
         }
-        blobs.remove(garbage)
+        blobs.release(garbage)
     }
 
     static func deleteUpload(_ db: Database, id: String) throws -> [BlobRef] {
@@ -492,7 +492,7 @@ public final class ObjectStore: Sendable {
             return refs
         }
         try reloadBuckets()
-        blobs.remove(refs)
+        blobs.release(refs)
     }
 }
 

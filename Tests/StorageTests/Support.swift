@@ -8,8 +8,8 @@ import Testing
 struct TempDir {
     let url: URL
 
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("s3emu-storage-tests-" + UUID().uuidString)
+    init(base: URL = FileManager.default.temporaryDirectory) throws {
+        url = base.appendingPathComponent("s3emu-storage-tests-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
@@ -17,6 +17,12 @@ struct TempDir {
 
     /// Regular files anywhere under `blobs/`.
     func blobFiles() -> [String] { files(under: "blobs") }
+
+    /// `blobFiles()` once `store` has removed the files it released in the background.
+    func blobFiles(settled store: ObjectStore) -> [String] {
+        store.blobs.waitForReleases()
+        return blobFiles()
+    }
 
     /// Regular files directly under `tmp/`.
     func tmpFiles() -> [String] { files(under: "tmp") }
