@@ -38,6 +38,7 @@ let package = Package(
     targets: [
         .target(name: "CChecksum", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CFileSync"),
+        .target(name: "CProcessTuning"),
         .target(name: "CPKCS11", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CAEAD", linkerSettings: [.linkedLibrary("crypto")]),
         .target(name: "AtRestCrypto", dependencies: ["CAEAD", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]),
@@ -126,6 +127,7 @@ let package = Package(
             name: "s3emu",
             dependencies: [
                 "EmulatorServer", "KeyModule", "KeyProviders", "KeyCore", "S3Wire", "ClientSideEncryption", "ClientSideTransfer",
+                "CProcessTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

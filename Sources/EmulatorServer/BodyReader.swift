@@ -1,5 +1,3 @@
-import Crypto
-import Dispatch
 import NIOConcurrencyHelpers
 import HummingbirdCore
 import NIOCore
@@ -8,7 +6,8 @@ import S3Wire
 /// What was learned while reading a request body.
 struct BodyDigest: Sendable {
     var size: Int64
-    var md5: [UInt8]
+    /// The MD5 of the body; nil when the caller did not need it and no `Content-MD5` asked for it.
+    var md5: [UInt8]?
     /// The checksum the client asked for (CRC64NVME when it named none), computed over the decoded bytes.
     var checksum: (algorithm: ChecksumAlgorithm, computed: String)?
     /// Whether the client named a checksum algorithm (S3 then echoes the checksum in its response).
@@ -77,11 +76,16 @@ struct BodyReader {
     }
 
     /// Reads `body` to the end, passing decoded bytes to `sink`. Throws `S3Error` on any mismatch.
-    /// `received` runs once every byte has arrived and the framing checks passed, while large bodies are still being
-    /// hashed: callers make the bytes durable there, overlapping the fsync with the hashing.
+    /// `received` runs once every byte has arrived, `sink` has seen them all and the framing checks passed, while
+    /// large bodies are still being hashed: callers make the bytes durable there, overlapping the fsync with the
+    /// hashing. `needsMD5: false` skips the MD5 (callers whose ETag is not the MD5) unless `Content-MD5` was sent.
+    ///
+    /// Bodies of at least `BodyPipeline.threshold` bytes (or of unknown length) go through a `BodyPipeline`: MD5 and
+    /// SHA-256 on one thread, the checksum and `sink` on another, the socket on the event loop; `sink` then runs
+    /// off the caller's task, one buffer at a time and in order, and has finished when `read` returns or throws.
     func read(
-        _ body: RequestBody, maxSize: Int64 = 5 * 1024 * 1024 * 1024, sink: (ByteBuffer) throws -> Void,
-        received: () async throws -> Void = {}
+        _ body: RequestBody, maxSize: Int64 = 5 * 1024 * 1024 * 1024, needsMD5: Bool = true,
+        sink: @escaping @Sendable (ByteBuffer) throws -> Void, received: () async throws -> Void = {}
     ) async throws -> BodyDigest {
         let chunked = auth.payload.isStreaming || (head.header("content-encoding")?.lowercased().contains("aws-chunked") ?? false)
         var decoder: AWSChunkedDecoder?
@@ -98,27 +102,34 @@ struct BodyReader {
             declared = head.header("content-length").flatMap { Int64($0) }
         }
         if let declared, declared > maxSize { throw S3Error.entityTooLarge(size: declared, maximum: maxSize) }
-        return try await readLoop(body, decoder: &decoder, declared: declared, maxSize: maxSize, sink: sink, received: received)
+        var sha256 = false
+        if case .sha256 = auth.payload { sha256 = true }
+        let digests = PayloadDigests(md5: needsMD5 || contentMD5 != nil, sha256: sha256)
+        return try await readLoop(
+            body, decoder: &decoder, declared: declared, maxSize: maxSize, digests: digests, sink: sink, received: received)
     }
 
     private func readLoop(
-        _ body: RequestBody, decoder: inout AWSChunkedDecoder?, declared: Int64?, maxSize: Int64, sink: (ByteBuffer) throws -> Void,
-        received: () async throws -> Void
+        _ body: RequestBody, decoder: inout AWSChunkedDecoder?, declared: Int64?, maxSize: Int64, digests: PayloadDigests,
+        sink: @escaping @Sendable (ByteBuffer) throws -> Void, received: () async throws -> Void
     ) async throws -> BodyDigest {
-        var digests = PayloadDigests(sha256: { if case .sha256 = auth.payload { return true } else { return false } }())
-        // Large bodies hash MD5/SHA-256 on a dispatch queue, overlapping with the network and the disk.
-        let offload = (declared ?? Int64.max) >= PayloadDigests.offloadThreshold ? OffloadedDigests(digests) : nil
+        var digests = digests
         var checksum = checksumAlgorithm.map(ChecksumHasher.init)
+        let pipeline = (declared ?? Int64.max) >= BodyPipeline.threshold
+            ? BodyPipeline(digests: digests, checksum: checksum, sink: sink) : nil
         var size: Int64 = 0
         func take(_ buf: ByteBuffer) async throws {
             size += Int64(buf.readableBytes)
             if size > maxSize { throw S3Error.entityTooLarge(size: size, maximum: maxSize) }
-            buf.withUnsafeReadableBytes { p in
-                if offload == nil { digests.update(p) }
-                checksum?.update(p)
+            if let pipeline {
+                try await pipeline.add(buf)
+            } else {
+                buf.withUnsafeReadableBytes { p in
+                    digests.update(p)
+                    checksum?.update(p)
+                }
+                try sink(buf)
             }
-            try sink(buf)
-            await offload?.add(buf)
         }
         do {
             for try await buffer in body {
@@ -128,19 +139,21 @@ struct BodyReader {
                     try await take(buffer)
                 }
             }
+            if let decoder { try decoder.finish() }
+            if let declared, declared != size { throw S3Error.incompleteBody }
+            if let pipeline { checksum = try await pipeline.finishStoring() }
         } catch {
-            offload?.cancel()
+            // Nothing may still be writing when the caller cleans up.
+            await pipeline?.cancel()
             throw error
         }
-        if let decoder { try decoder.finish() }
-        if let declared, declared != size { throw S3Error.incompleteBody }
         try await received()
-        if let offload { digests = await offload.finish() }
+        if let pipeline { digests = await pipeline.finishHashing() }
         if case .sha256(let expected) = auth.payload, let sha = digests.sha256 {
             let got = sha.finalize().hexString
             guard got == expected else { throw S3Error.contentSHA256Mismatch(client: expected, computed: got) }
         }
-        let md5Value = Array(digests.md5.finalize())
+        let md5Value = digests.md5.map { Array($0.finalize()) }
         if let contentMD5, contentMD5 != md5Value { throw S3Error.badDigest }
         var result = BodyDigest(
             size: size, md5: md5Value, checksum: nil, checksumRequested: checksumRequested, checksumValueSent: checksumValueSent)
@@ -160,85 +173,9 @@ struct BodyReader {
 
     /// Reads a small body (XML, forms) into memory, with every check `read` makes.
     func collect(_ body: RequestBody, limit: Int = 1024 * 1024) async throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        _ = try await read(body, maxSize: Int64(limit)) { buf in bytes.append(contentsOf: buf.readableBytesView) }
-        return bytes
+        let bytes = NIOLockedValueBox<[UInt8]>([])
+        _ = try await read(body, maxSize: Int64(limit)) { buf in bytes.withLockedValue { $0.append(contentsOf: buf.readableBytesView) } }
+        return bytes.withLockedValue { $0 }
     }
 }
 
-/// MD5 (for the ETag) and, when the signature covers the payload, SHA-256.
-struct PayloadDigests: Sendable {
-    /// Bodies at least this large (or of unknown length) are hashed off the event loop (`OffloadedDigests`).
-    static let offloadThreshold: Int64 = 1024 * 1024
-    var md5 = Insecure.MD5()
-    var sha256: SHA256?
-
-    init(sha256: Bool) { self.sha256 = sha256 ? SHA256() : nil }
-
-    mutating func update(_ p: UnsafeRawBufferPointer) {
-        md5.update(bufferPointer: p)
-        sha256?.update(bufferPointer: p)
-    }
-}
-
-/// Runs `PayloadDigests` on a serial dispatch queue, outside the event loops that read the socket, so hashing a large
-/// body overlaps with receiving and writing it. Batches of about 1 MiB are handed over; the reader waits when
-/// `maxInFlight` are already queued, so memory stays bounded.
-final class OffloadedDigests: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "s3emu.body-digest")
-    private let lock = NIOLock()
-    private var digests: PayloadDigests
-    private var inFlight = 0
-    private var waiter: CheckedContinuation<Void, Never>?
-    private var batch: [ByteBuffer] = []
-    private var batchBytes = 0
-    static let batchLimit = 1024 * 1024
-    static let maxInFlight = 4
-
-    init(_ initial: PayloadDigests) { digests = initial }
-
-    func add(_ buffer: ByteBuffer) async {
-        batch.append(buffer)
-        batchBytes += buffer.readableBytes
-        if batchBytes >= Self.batchLimit { await submit() }
-    }
-
-    private func submit() async {
-        let full = batch
-        batch = []
-        batchBytes = 0
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let mustWait = lock.withLock { () -> Bool in
-                if inFlight >= Self.maxInFlight {
-                    waiter = c
-                    return true
-                }
-                return false
-            }
-            if !mustWait { c.resume() }
-        }
-        lock.withLock { inFlight += 1 }
-        queue.async {
-            var d = self.lock.withLock { self.digests }
-            for b in full { b.withUnsafeReadableBytes { d.update($0) } }
-            let resume = self.lock.withLock { () -> CheckedContinuation<Void, Never>? in
-                self.digests = d
-                self.inFlight -= 1
-                defer { self.waiter = nil }
-                return self.waiter
-            }
-            resume?.resume()
-        }
-    }
-
-    func finish() async -> PayloadDigests {
-        if !batch.isEmpty { await submit() }
-        // The queue is serial: a barrier block runs after every batch.
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in queue.async { c.resume() } }
-        return lock.withLock { digests }
-    }
-
-    func cancel() {
-        batch = []
-    }
-}

@@ -18,24 +18,19 @@ extension S3Service {
     /// checksums are of the plaintext, the blob holds only ciphertext); nothing is kept if any check fails.
     func ingest(_ r: S3Request, maxSize: Int64 = 5 * 1024 * 1024 * 1024, sealing: SealingPlan? = nil) async throws -> (PendingBlob, BodyDigest) {
         let reader = try BodyReader(head: r.head, auth: r.auth)
-        let writer = store.blobs.makeWriter()
+        let target = BlobSink(writer: store.blobs.makeWriter(), keys: sealing?.keys)
         var blob: PendingBlob?
-        var sealer = sealing.map { SegmentSealer(keys: $0.keys) }
         do {
-            let digest = try await reader.read(r.body, maxSize: maxSize, sink: { buffer in
-                if sealer != nil {
-                    try buffer.withUnsafeReadableBytes { bytes in try sealer!.append(bytes, into: { try writer.write($0) }) }
-                } else {
-                    try writer.write(buffer)
-                }
-            }) {
-                try sealer?.finish(into: { try writer.write($0) })
-                blob = try await writer.finish()  // fsync while the hashes catch up
+            // Modes with a random ETag need no MD5 (unless Content-MD5 asks for one).
+            let digest = try await reader.read(
+                r.body, maxSize: maxSize, needsMD5: !(sealing?.kind.hasRandomETag ?? false), sink: target.write
+            ) {
+                blob = try await target.finish()  // fsync while the hashes catch up
             }
             guard let blob else { throw S3Error.internalError }
             return (blob, digest)
         } catch {
-            if let blob { store.blobs.remove([blob.ref]) } else { writer.discard() }
+            if let blob { store.blobs.remove([blob.ref]) } else { target.discard() }
             throw error
         }
     }

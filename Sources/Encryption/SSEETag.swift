@@ -8,14 +8,18 @@ import S3Wire
 /// | object, part | MD5 of the plaintext | 16 random bytes, hex (different on every write) |
 /// | completed multipart | `md5(concat(binary part ETags))-N` | same formula over the random part ETags |
 public enum SSEETag {
-    /// The ETag of an object or part written with `kind` (nil: unencrypted), given the plaintext's MD5.
-    public static func etag<G: RandomNumberGenerator>(kind: SSEKind?, plaintextMD5: [UInt8], using generator: inout G) -> String {
-        guard let kind, kind.hasRandomETag else { return plaintextMD5.hexString }
+    /// The ETag of an object or part written with `kind` (nil: unencrypted), given the plaintext's MD5, which may be
+    /// nil only for kinds with a random ETag (`SSEKind.hasRandomETag`: callers skip hashing for them).
+    public static func etag<G: RandomNumberGenerator>(kind: SSEKind?, plaintextMD5: [UInt8]?, using generator: inout G) -> String {
+        guard let kind, kind.hasRandomETag else {
+            precondition(plaintextMD5 != nil, "the MD5 ETag of an unencrypted or SSE-S3 object needs the MD5")
+            return plaintextMD5!.hexString
+        }
         return randomETag(using: &generator)
     }
 
     /// ``etag(kind:plaintextMD5:using:)`` with the system CSPRNG.
-    public static func etag(kind: SSEKind?, plaintextMD5: [UInt8]) -> String {
+    public static func etag(kind: SSEKind?, plaintextMD5: [UInt8]?) -> String {
         var generator = SystemRandomNumberGenerator()
         return etag(kind: kind, plaintextMD5: plaintextMD5, using: &generator)
     }
