@@ -4,7 +4,9 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// A connection to the key module's Unix socket, shared by every caller (requests are multiplexed by id).
+/// Connections to the key module's Unix socket, one per event loop of `group`, each shared by the callers running on
+/// that loop (requests are multiplexed by id). A caller on an event loop (the server's request handlers) uses that
+/// loop's connection, so a call costs no hop between threads on either side of the socket; other callers use any.
 ///
 /// If the module is down, calls fail at once with `KeyUnavailableException` ("The key module is not reachable …");
 /// the next call reconnects, so service resumes by itself when the module is back. A request in flight when the
@@ -13,17 +15,26 @@ public final class KeyModuleClient: Sendable {
     public let socketPath: String
     let group: any EventLoopGroup
     let timeout: TimeAmount
+    private let loops: [any EventLoop]
     private let state = Mutex<ConnectionState>(ConnectionState())
 
     struct ConnectionState {
         var nextId: UInt64 = 1
-        var connection: EventLoopFuture<any Channel>?
+        /// By event loop (`ObjectIdentifier` of the loop).
+        var connections: [ObjectIdentifier: EventLoopFuture<any Channel>] = [:]
     }
 
     public init(socketPath: String, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, timeout: TimeAmount = .seconds(30)) {
         self.socketPath = socketPath
         self.group = group
         self.timeout = timeout
+        loops = Array(group.makeIterator())
+    }
+
+    /// The caller's own event loop when it is one of `group`'s, else the next of the group.
+    private func preferredLoop() -> any EventLoop {
+        if let current = MultiThreadedEventLoopGroup.currentEventLoop, loops.contains(where: { $0 === current }) { return current }
+        return group.next()
     }
 
     var unavailable: KMSFault {
@@ -66,10 +77,12 @@ public final class KeyModuleClient: Sendable {
     }
 
     func connectedChannel() async throws(KMSFault) -> any Channel {
+        let loop = preferredLoop()
+        let slot = ObjectIdentifier(loop)
         for _ in 0..<2 {
             let future = state.withLock { s -> EventLoopFuture<any Channel> in
-                if let f = s.connection { return f }
-                let f = ClientBootstrap(group: group)
+                if let f = s.connections[slot] { return f }
+                let f = ClientBootstrap(group: loop)
                     .connectTimeout(.seconds(2))
                     .channelInitializer { ch in
                         ch.eventLoop.makeCompletedFuture {
@@ -78,32 +91,32 @@ public final class KeyModuleClient: Sendable {
                         }
                     }
                     .connect(unixDomainSocketPath: socketPath)
-                s.connection = f
+                s.connections[slot] = f
                 return f
             }
             do {
                 let channel = try await future.get()
                 if channel.isActive {
-                    channel.closeFuture.whenComplete { _ in self.forget(future) }
+                    channel.closeFuture.whenComplete { _ in self.forget(future, slot: slot) }
                     return channel
                 }
-                forget(future)
+                forget(future, slot: slot)
             } catch {
-                forget(future)
+                forget(future, slot: slot)
                 throw unavailable
             }
         }
         throw unavailable
     }
 
-    private func forget(_ future: EventLoopFuture<any Channel>) {
-        state.withLock { s in if s.connection === future { s.connection = nil } }
+    private func forget(_ future: EventLoopFuture<any Channel>, slot: ObjectIdentifier) {
+        state.withLock { s in if s.connections[slot] === future { s.connections[slot] = nil } }
     }
 
-    /// Closes the connection (the next call opens a new one).
+    /// Closes the connections (the next call opens a new one).
     public func close() async {
-        let f = state.withLock { s in defer { s.connection = nil }; return s.connection }
-        if let ch = try? await f?.get() { try? await ch.close() }
+        let all = state.withLock { s in defer { s.connections = [:] }; return Array(s.connections.values) }
+        for f in all { if let ch = try? await f.get() { try? await ch.close() } }
     }
 
     /// Pairs replies with waiting callers; fails them all if the connection drops.
