@@ -33,6 +33,7 @@ struct AdminRoutes: Sendable {
         case ("POST", "/_s3emu/reset"):
             return await signed(head) {
                 try await service.store.reset()
+                service.bucketKeys.invalidateAll()
                 return json("{\"reset\":true}")
             }
         case ("POST", "/_s3emu/clock"):
@@ -45,6 +46,7 @@ struct AdminRoutes: Sendable {
                 }
                 do throws(KMSFault) {
                     let r = try await keyModule.call("_AdvanceClock", caller: "admin", json: ["Seconds": seconds])
+                    service.bucketKeys.invalidateAll()  // keys may have reached their deletion date
                     return json(String(decoding: r.serialized(), as: UTF8.self))
                 } catch {
                     return json(String(decoding: JSONObject(["error": error.type, "message": error.message]).serialized(), as: UTF8.self),

@@ -61,7 +61,8 @@ public struct Emulator: Sendable {
         if let socket = config.keyModuleSocket {
             let client = KeyModuleClient(socketPath: socket)
             moduleClient = client
-            kms = KMSService(backend: client, authenticator: service.authenticator)
+            kms = KMSService(backend: client, authenticator: service.authenticator,
+                             onKeyChange: { _ in service.bucketKeys.invalidateAll() })
             if let launch = config.keyModuleLaunch {
                 let s = KeyModuleSupervisor(launch: launch, client: client, logger: logger)
                 try await s.start()

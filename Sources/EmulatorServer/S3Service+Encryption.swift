@@ -127,7 +127,13 @@ extension S3Service {
             try checkKMSKeyId(keyId)
             let kc = Self.kmsContext(context, bucket: bucket, key: key, bucketKey: bucketKey)
             let dk: DataKey
-            do { dk = try await provider.generateDataKey(keyId: keyId, context: kc, caller: caller) } catch { throw kms(error) }
+            do {
+                if bucketKey {
+                    dk = try await bucketKeys.dataKey(for: .init(bucket: bucket, keyId: keyId, context: kc), provider: provider, caller: caller)
+                } else {
+                    dk = try await provider.generateDataKey(keyId: keyId, context: kc, caller: caller)
+                }
+            } catch { throw kms(error) }
             dataKeys = [dk.plaintext]
             kmsARN = dk.keyId
             envelope = EncryptionEnvelope(mode: .sseKMS, salt: salt, sealedDataKeys: [dk.sealed], kmsKeyARN: dk.keyId,
@@ -263,8 +269,13 @@ extension S3Service {
             var user: [String: String]?
             if let header = e.encryptionContext { user = try SSERequestHeaders.parseContext(header) }
             let kc = Self.kmsContext(user, bucket: bucket, key: key, bucketKey: e.bucketKeyEnabled)
+            let bucketKey = e.mode == .sseKMS && e.bucketKeyEnabled
             for sealed in e.sealedDataKeys {
-                do { dataKeys.append(try await provider.decryptDataKey(sealed, keyId: nil, context: kc, caller: caller)) } catch {
+                do {
+                    dataKeys.append(bucketKey
+                        ? try await bucketKeys.open(sealed, context: kc, provider: provider, caller: caller)
+                        : try await provider.decryptDataKey(sealed, keyId: nil, context: kc, caller: caller))
+                } catch {
                     if error.type == "InvalidCiphertextException" { throw S3Error.internalError }
                     throw Self.s3Error(kms: error)
                 }

@@ -31,6 +31,8 @@ final class S3Service: Sendable {
     let authenticator: SigV4Authenticator
     let logger: Logger
     let sseS3Keys = SSES3KeyCache()
+    /// SSE-KMS Bucket Keys; emptied by key-management calls through the KMS API (see `Emulator`).
+    let bucketKeys = BucketKeyCache()
 
     init(store: ObjectStore, configuration: EmulatorConfiguration, logger: Logger) {
         self.store = store

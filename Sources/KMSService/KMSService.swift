@@ -27,11 +27,23 @@ public struct KMSService: Sendable {
     public let backend: any KMSBackend
     public let authenticator: SigV4Authenticator
 
+    /// Runs after each successful operation of ``keyChangingOperations``, so that whoever caches data keys (the S3
+    /// side's Bucket Keys) drops them and the new state applies to the next request.
+    public let onKeyChange: (@Sendable (_ operation: String) -> Void)?
+
     public static let contentType = "application/x-amz-json-1.1"
     public static let targetPrefix = "TrentService."
 
-    public init(backend: any KMSBackend, authenticator: SigV4Authenticator) {
+    /// Operations that change whether a key is usable, its material, or what an alias names.
+    public static let keyChangingOperations: Set<String> = [
+        "DisableKey", "EnableKey", "ScheduleKeyDeletion", "CancelKeyDeletion", "RotateKeyOnDemand", "EnableKeyRotation",
+        "DisableKeyRotation", "CreateAlias", "UpdateAlias", "DeleteAlias", "PutKeyPolicy",
+    ]
+
+    public init(backend: any KMSBackend, authenticator: SigV4Authenticator,
+                onKeyChange: (@Sendable (_ operation: String) -> Void)? = nil) {
         self.backend = backend
+        self.onKeyChange = onKeyChange
         var auth = authenticator
         auth.service = "kms"
         self.authenticator = auth
@@ -47,6 +59,7 @@ public struct KMSService: Sendable {
         do throws(KMSFault) {
             let (operation, caller) = try check(head, body: body)
             let reply = try await backend.call(operation, caller: caller, body: body)
+            if Self.keyChangingOperations.contains(operation) { onKeyChange?(operation) }
             return KMSResponse(status: 200, headers: headers(requestId), body: reply)
         } catch {
             return Self.errorResponse(error, requestId: requestId)

@@ -3,6 +3,7 @@ import KeyCore
 import KeyModule
 import KMSService
 import S3Wire
+import Synchronization
 import Testing
 
 /// The engine as a backend, as the module serves it.
@@ -49,6 +50,27 @@ struct EngineBackend: KMSBackend {
         #expect(r.headers.contains { $0 == ("x-amzn-RequestId", "rid") })
         #expect(r.headers.contains { $0 == ("Content-Type", "application/x-amz-json-1.1") })
         #expect(try JSONObject(parsing: r.body).blob("Plaintext")?.count == 16)
+    }
+
+    /// Key-changing operations that succeed call `onKeyChange` (S3 Bucket Keys drop their cache); reads, crypto
+    /// operations and failed changes do not.
+    @Test func keyChangesAreAnnounced() async throws {
+        let seen = Mutex<[String]>([])
+        let auth = SigV4Authenticator(service: "kms", now: { [now] in now }) { $0 == Self.access ? Self.secret : nil }
+        let s = KMSService(backend: EngineBackend(engine: KeyEngine()), authenticator: auth,
+                           onKeyChange: { op in seen.withLock { $0.append(op) } })
+        func call(_ op: String, _ body: String) async throws -> KMSResponse {
+            await s.handle(signed("TrentService." + op, body), body: Array(body.utf8), requestId: "r")
+        }
+        let created = try await call("CreateKey", "{}")
+        let id = try #require((try JSONObject(parsing: created.body)["KeyMetadata"] as? [String: Any])?["KeyId"] as? String)
+        _ = try await call("DescribeKey", #"{"KeyId":"\#(id)"}"#)
+        _ = try await call("GenerateDataKey", #"{"KeyId":"\#(id)","KeySpec":"AES_256"}"#)
+        #expect(seen.withLock { $0 } == [])
+        #expect(try await call("DisableKey", #"{"KeyId":"\#(id)"}"#).status == 200)
+        #expect(try await call("CreateAlias", #"{"AliasName":"alias/announced","TargetKeyId":"\#(id)"}"#).status == 200)
+        #expect(try await call("DisableKey", #"{"KeyId":"no-such-key"}"#).status == 400)
+        #expect(seen.withLock { $0 } == ["DisableKey", "CreateAlias"])
     }
 
     @Test func aTamperedBodyFailsTheSignature() async throws {

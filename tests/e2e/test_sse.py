@@ -361,7 +361,8 @@ def test_sse_kms_context_echoed_only_when_supplied(server, hs, hs3, kms_key):
 
 @pytest.mark.parametrize("flag", [True, False])
 def test_bucket_key_header(server, hs, hs3, kms_key, flag):
-    """§2.1: bucket-key-enabled: true only when enabled (omitted, not false); KMS context = bucket ARN."""
+    """§2.1: bucket-key-enabled: true only when enabled (omitted, not false); KMS context = bucket ARN, and the
+    reads use the bucket-level key this server just generated (cached: no Decrypt)."""
     bucket = hs.create_bucket("bk")
     since = len(audit_trail(server))
     put = hs3.put_object(Bucket=bucket, Key="o", Body=b"bucket key", ServerSideEncryption="aws:kms",
@@ -373,7 +374,10 @@ def test_bucket_key_header(server, hs, hs3, kms_key, flag):
     assert inspect_object(hs, bucket, "o")["bucket_key_enabled"] is flag
     wanted = f"arn:aws:s3:::{bucket}" if flag else f"arn:aws:s3:::{bucket}/o"
     ops = [r["op"] for r in records_for(server, wanted, since)]
-    assert "GenerateDataKey" in ops and "Decrypt" in ops, audit_trail(server)[since:]
+    if flag:
+        assert ops == ["GenerateDataKey"], audit_trail(server)[since:]
+    else:
+        assert ops[0] == "GenerateDataKey" and ops.count("Decrypt") >= 2, audit_trail(server)[since:]
 
 
 @pytest.mark.parametrize("algorithm", ["CRC32", "SHA256"])
@@ -832,6 +836,64 @@ def test_pending_deletion_key_then_cancel(hs, hs3, kms):
     assert_exact_error(hs.request("GET", f"/{bucket}/o"), 400, "KMS.DisabledException", f"{key['arn']} is disabled.")
     kms.enable_key(KeyId=key["id"])
     assert hs3.get_object(Bucket=bucket, Key="o")["Body"].read() == b"pending"
+
+
+# ================================================================ S3 Bucket Keys (§1.6: bucket ARN as context)
+
+def test_bucket_key_makes_one_kms_call_per_bucket_not_per_object(server, hs, hs3, kms):
+    """With a Bucket Key, S3 asks KMS for one bucket-level data key (context aws:s3:arn = the bucket ARN) and
+    uses it for many objects; reads of those objects need no Decrypt while it is cached. Without a Bucket Key every
+    object gets its own GenerateDataKey with its object ARN. Each object still decrypts to its own bytes and says
+    bucket-key-enabled on every read."""
+    key = new_key(kms)
+    bucket = hs.create_bucket("bk")
+    bucket_arn = f"arn:aws:s3:::{bucket}"
+    since = len(audit_trail(server))
+    bodies = {f"o{i}": MARKER + f" bucket key {i} ".encode() + random_bytes(3000 + i) for i in range(6)}
+    for name, body in bodies.items():
+        put = hs3.put_object(Bucket=bucket, Key=name, Body=body, ServerSideEncryption="aws:kms",
+                             SSEKMSKeyId=key["id"], BucketKeyEnabled=True)
+        assert put["BucketKeyEnabled"] is True and put["SSEKMSKeyId"] == key["arn"]
+    for name, body in bodies.items():
+        got = hs3.get_object(Bucket=bucket, Key=name)
+        assert got["Body"].read() == body
+        assert (got["ServerSideEncryption"], got["SSEKMSKeyId"], got["BucketKeyEnabled"]) == ("aws:kms", key["arn"], True)
+    recs = [r for r in audit_trail(server)[since:] if r.get("keyId") == key["id"]]
+    assert [(r["op"], r["context"], r["caller"]) for r in recs] == [
+        ("GenerateDataKey", {"aws:s3:arn": bucket_arn}, ACCESS_KEY)], recs
+    # Every object still has its own segment keys: same sealed key, different salts, stored bytes differ.
+    infos = [inspect_object(hs, bucket, name) for name in bodies]
+    assert all(i["bucket_key_enabled"] for i in infos)
+    assert len({i["stored_prefix_hex"] for i in infos}) == len(infos)
+
+    since = len(audit_trail(server))
+    for i in range(3):
+        hs3.put_object(Bucket=bucket, Key=f"plain{i}", Body=b"no bucket key", ServerSideEncryption="aws:kms",
+                       SSEKMSKeyId=key["id"])
+    recs = [r for r in audit_trail(server)[since:] if r.get("keyId") == key["id"]]
+    assert [(r["op"], r["context"]) for r in recs] == [
+        ("GenerateDataKey", {"aws:s3:arn": f"{bucket_arn}/plain{i}"}) for i in range(3)], recs
+
+
+def test_bucket_key_follows_key_state_changes_at_once(hs, hs3, kms):
+    """A key disabled or scheduled for deletion through the KMS API stops Bucket-Key writes and reads on the very
+    next request, although the bucket-level key is cached; enabling restores both."""
+    key = new_key(kms)
+    bucket = hs.create_bucket("bkstate")
+    args = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key["id"], "BucketKeyEnabled": True}
+    hs3.put_object(Bucket=bucket, Key="o", Body=b"bucket key state", **args)
+    assert hs3.get_object(Bucket=bucket, Key="o")["Body"].read() == b"bucket key state"
+    kms.disable_key(KeyId=key["id"])
+    message = f"{key['arn']} is disabled."
+    assert_exact_error(hs.request("GET", f"/{bucket}/o"), 400, "KMS.DisabledException", message)
+    with expect_exact_error(400, "KMS.DisabledException", message):
+        hs3.put_object(Bucket=bucket, Key="n", Body=b"x", **args)
+    kms.enable_key(KeyId=key["id"])
+    assert hs3.get_object(Bucket=bucket, Key="o")["Body"].read() == b"bucket key state"
+    hs3.put_object(Bucket=bucket, Key="n", Body=b"x", **args)
+    kms.schedule_key_deletion(KeyId=key["id"], PendingWindowInDays=7)
+    assert_exact_error(hs.request("GET", f"/{bucket}/n"), 400, "KMS.KMSInvalidStateException",
+                       f"{key['arn']} is pending deletion.")
 
 
 def test_disabled_key_fails_upload_part_of_existing_upload(hs, hs3, kms, five_mib):
