@@ -43,6 +43,7 @@ import Testing
 @Suite struct KeyStoreFileTests {
     @Test func reopensWithTheSamePassphraseOnly() throws {
         let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("ks").path
         let pass = MasterKeySource.passphrase(SecretBytes(Array("right".utf8)))
         let e = try KeyEngine(storePath: path, masterKey: pass, auditPath: dir.appendingPathComponent("a").path, configuration: .init())
@@ -58,6 +59,7 @@ import Testing
 
     @Test func theFileHoldsNoKeyMaterialInTheClear() throws {
         let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("ks").path
         let e = try KeyEngine(storePath: path, masterKey: .development, auditPath: dir.appendingPathComponent("a").path, configuration: .init())
         _ = try e.newKey()
@@ -70,6 +72,7 @@ import Testing
 
     @Test func anEditedByteRefusesToOpen() throws {
         let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("ks").path
         _ = try KeyEngine(storePath: path, masterKey: .development, auditPath: dir.appendingPathComponent("a").path, configuration: .init()).newKey()
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -84,6 +87,7 @@ import Testing
 @Suite struct AuditLogTests {
     func trail() throws -> (KeyEngine, String) {
         let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let audit = dir.appendingPathComponent("audit.jsonl").path
         let e = try KeyEngine(storePath: dir.appendingPathComponent("ks").path, masterKey: .development, auditPath: audit, configuration: .init())
         let id = try e.newKey()
