@@ -73,6 +73,15 @@ CASES = [
     ("sse-kms-context-not-json", lambda w: body_put(w, "sse-kms", headers={SSE_H: "aws:kms", "x-amz-server-side-encryption-context":
                                                                             base64.b64encode(b"{not json").decode()}), 400, "InvalidArgument"),
     ("content-md5-mismatch", lambda w: body_put(w, "sse-s3", headers={"Content-MD5": md5_b64(b"something else")}), 400, "BadDigest"),
+    # SSE-KMS and SSE-C ETags are random, so their bodies are MD5-hashed only when Content-MD5 asks: it is still checked,
+    # inline (small bodies) and in the body pipeline (1 MiB and more)
+    ("content-md5-mismatch-sse-kms", lambda w: body_put(w, "sse-kms", headers={SSE_H: "aws:kms", "Content-MD5": md5_b64(b"else")}),
+     400, "BadDigest"),
+    ("content-md5-mismatch-sse-kms-2mib", lambda w: body_put(w, "sse-kms", body=b"k" * (2 << 20),
+                                                             headers={SSE_H: "aws:kms", "Content-MD5": md5_b64(b"else")}), 400, "BadDigest"),
+    ("content-md5-mismatch-sse-c-2mib", lambda w: body_put(w, "sse-c", body=b"c" * (2 << 20),
+                                                           headers={**ssec_headers(w["customer_key"]), "Content-MD5": md5_b64(b"else")}),
+     400, "BadDigest"),
     ("content-md5-malformed", lambda w: body_put(w, "sse-s3", headers={"Content-MD5": "zzz"}), 400, "InvalidDigest"),
     ("checksum-crc32-mismatch", lambda w: body_put(w, "sse-s3", headers={"x-amz-checksum-crc32": "AAAAAA=="}), 400, "BadDigest"),
     ("metadata-too-large", lambda w: body_put(w, "sse-s3", headers={"x-amz-meta-big": "a" * 2100}), 400, "MetadataTooLarge"),

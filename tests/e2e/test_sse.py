@@ -380,6 +380,17 @@ def test_bucket_key_header(server, hs, hs3, kms_key, flag):
         assert ops[0] == "GenerateDataKey" and ops.count("Decrypt") >= 2, audit_trail(server)[since:]
 
 
+@pytest.mark.parametrize("size", [70_000, 2 * 1024 * 1024 + 5])
+def test_a_right_content_md5_is_accepted_in_every_mode(hs, hs3, sbucket, kms_key, size):
+    """Content-MD5 is verified in every mode, also where the ETag is random and the MD5 is computed only because
+    the header asks for it (small bodies inline, 1 MiB and more in the body pipeline)."""
+    data = random_bytes(size)
+    for mode in MODES:
+        arn, ckey = mode_setup(mode, kms_key)
+        hs3.put_object(Bucket=sbucket, Key=f"md5-{mode}", Body=data, ContentMD5=md5_b64(data), **write_args(mode, arn, ckey))
+        assert hs3.get_object(Bucket=sbucket, Key=f"md5-{mode}", **read_args(mode, ckey))["Body"].read() == data, mode
+
+
 @pytest.mark.parametrize("algorithm", ["CRC32", "SHA256"])
 def test_checksums_are_over_plaintext_in_every_mode(hs, hs3, sbucket, kms_key, algorithm):
     """§4.2: x-amz-checksum-* are computed over the plaintext, the same in every mode."""
