@@ -84,10 +84,15 @@ import Testing
     }
 }
 
-@Suite struct AuditLogTests {
+@Suite final class AuditLogTests {
+    /// Removed when the test ends (each test has its own instance).
+    private var directories: [URL] = []
+
+    deinit { for d in directories { try? FileManager.default.removeItem(at: d) } }
+
     func trail() throws -> (KeyEngine, String) {
         let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        directories.append(dir)
         let audit = dir.appendingPathComponent("audit.jsonl").path
         let e = try KeyEngine(storePath: dir.appendingPathComponent("ks").path, masterKey: .development, auditPath: audit, configuration: .init())
         let id = try e.newKey()
