@@ -36,7 +36,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from secrets_registry import REGISTRY as SECRETS_REGISTRY
+from secrets_registry import REGISTRY as SECRETS_REGISTRY, regular_files
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -680,18 +680,6 @@ def secret_needles(secret: bytes) -> dict[str, bytes]:
     return needles
 
 
-def _regular_files(paths: Iterable[Path]) -> list[Path]:
-    """Every regular file at or under ``paths`` (symlinks skipped), in a stable order."""
-    files: list[Path] = []
-    for p in paths:
-        p = Path(p)
-        if p.is_file():
-            files.append(p)
-        elif p.is_dir():
-            files.extend(f for f in sorted(p.rglob("*")) if f.is_file() and not f.is_symlink())
-    return files
-
-
 def _secret_needle_list(secrets: dict[str, bytes], min_len: int) -> list[tuple[str, str, bytes]]:
     """(label, form, bytes) for every form of every secret at least ``min_len`` bytes long."""
     return [(label, form, pat) for label, s in secrets.items() if len(s) >= min_len
@@ -706,7 +694,7 @@ def find_secret_leaks(paths: Iterable[Path], secrets: dict[str, bytes],
     shorter than ``min_len`` are skipped (they would match by chance).
     Returns human-readable findings (empty when nothing leaked).
     """
-    files = _regular_files(paths)
+    files = regular_files(paths)
     needles = _secret_needle_list(secrets, min_len)
     findings = []
     for f in files:
@@ -958,7 +946,7 @@ def find_secret_leaks_fast(paths: Iterable[Path], secrets: dict[str, bytes], min
         if len(pat) >= 2 * k - 1:
             for j in range(len(pat) - k + 1):
                 index.setdefault(pat[j:j + k], set()).add(i)
-    files = _regular_files(paths)
+    files = regular_files(paths)
     findings = []
     for f in files:
         try:

@@ -312,7 +312,8 @@ class NeedleIndex:
         return sorted(found.items(), key=lambda t: (t[1], t[0]))
 
 
-def _files(paths) -> list[Path]:
+def regular_files(paths) -> list[Path]:
+    """Every regular file at or under ``paths`` (symlinks skipped), in a stable order."""
     out: list[Path] = []
     for p in paths:
         p = Path(p)
@@ -337,7 +338,7 @@ def scan_files(index: NeedleIndex, paths, root: Path | None, report: ScanReport,
     returns the stat of each file scanned."""
     seen: dict = {}
     reported = {(f.kind, f.label, f.form, f.file) for f in report.findings}
-    for f in _files(paths):
+    for f in regular_files(paths):
         st = _stat(f)
         if st is None:
             continue
