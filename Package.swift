@@ -150,7 +150,7 @@ let package = Package(
             dependencies: ["KeyProviders", "KeyModule", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "BucketPolicyTests", dependencies: ["BucketPolicy", "S3Wire"]),
-        .testTarget(name: "EmulatorServerTests", dependencies: ["EmulatorServer", "KeyProviders", "KeyCore"]),
+        .testTarget(name: "EmulatorServerTests", dependencies: ["EmulatorServer", "AtRestCrypto", "Storage", "KeyProviders", "KeyCore"]),
         .testTarget(name: "EncryptionTests", dependencies: ["Encryption", "S3Wire", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "KMSServiceTests",

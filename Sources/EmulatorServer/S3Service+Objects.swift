@@ -178,90 +178,31 @@ extension S3Service {
         return Response(status: status, headers: h, body: Self.stream(opened, span: span, keys: keys))
     }
 
-    /// A response body that reads the parts of `opened` covering `span`.
+    /// A response body that reads the parts of `opened` covering `span`: read and decrypted ahead on a pool thread
+    /// (``ReadAhead``) while the event loop writes what is ready.
     static func stream(_ opened: OpenedObject, span: ClosedRange<Int64>?, keys: [SegmentKeys?]) -> ResponseBody {
         guard let span else { return ResponseBody() }
         let length = Int(span.upperBound - span.lowerBound + 1)
         return ResponseBody(contentLength: length) { writer in
-            try await forEachChunk(opened, span: span, keys: keys, allocator: ByteBufferAllocator()) { try await writer.write($0) }
+            var chunks = PlaintextChunks(opened, span: span, keys: keys, chunkSize: readChunk)
+            let ahead = ReadAhead { try chunks.next() }
+            do {
+                while let chunk = try await ahead.next() { try await writer.write(chunk) }
+            } catch {
+                ahead.cancel()
+                throw error
+            }
             try await writer.finish(nil)
         }
     }
 
-    /// Visits the plaintext bytes of `span` in order, in chunks of at most about `readChunk`. Encrypted parts (with
-    /// `keys[i]`) are read whole segments at a time, opened in place and trimmed to the span; only the segments
-    /// the span touches are read.
+    /// Visits the plaintext bytes of `span` in order, in chunks of at most about `readChunk` (``PlaintextChunks``).
     static func forEachChunk(
         _ opened: OpenedObject, span: ClosedRange<Int64>, keys: [SegmentKeys?] = [], allocator: ByteBufferAllocator,
         _ body: (ByteBuffer) async throws -> Void
     ) async throws {
-        var partStart: Int64 = 0
-        for (i, part) in opened.record.parts.enumerated() {
-            let partEnd = partStart + part.plainSize  // exclusive
-            defer { partStart = partEnd }
-            let lo = max(span.lowerBound, partStart)
-            let hi = min(span.upperBound + 1, partEnd)
-            if lo >= hi { continue }
-            if i < keys.count, let k = keys[i] {
-                try await forEachOpenedChunk(opened.sources[i], keys: k, plainSize: part.plainSize,
-                                             range: (lo - partStart)...(hi - partStart - 1), allocator: allocator, body)
-                continue
-            }
-            var offset = lo - partStart
-            let end = hi - partStart
-            switch opened.sources[i] {
-            case .memory(let bytes):
-                var buf = allocator.buffer(capacity: Int(end - offset))
-                buf.writeBytes(bytes[Int(offset)..<Int(end)])
-                try await body(buf)
-            case .file(let file):
-                while offset < end {
-                    let n = Int(min(Int64(readChunk), end - offset))
-                    try await body(try file.read(offset: offset, length: n, allocator: allocator))
-                    offset += Int64(n)
-                }
-            }
-        }
-    }
-
-    /// The plaintext `range` of one encrypted part: stored segments read in batches, authenticated and decrypted in
-    /// place; a segment that fails authentication ends the read with an error, never with altered bytes.
-    static func forEachOpenedChunk(
-        _ source: BlobSource, keys: SegmentKeys, plainSize: Int64, range: ClosedRange<Int64>, allocator: ByteBufferAllocator,
-        _ body: (ByteBuffer) async throws -> Void
-    ) async throws {
-        let layout = SegmentLayout(plaintextSize: plainSize, segmentSize: keys.segmentSize, layers: keys.layers)
-        guard let plan = layout.readPlan(for: range) else { return }
-        let opener = SegmentOpener(keys: keys)
-        let batch = max(1, readChunk / layout.storedSegmentSize)
-        var segment = plan.segments.lowerBound
-        while segment <= plan.segments.upperBound {
-            let last = min(segment + batch - 1, plan.segments.upperBound)
-            let from = layout.storedRange(ofSegment: segment).lowerBound
-            let to = layout.storedRange(ofSegment: last).upperBound
-            var stored: ByteBuffer
-            switch source {
-            case .memory(let bytes):
-                guard to <= Int64(bytes.count) else { throw AtRestCryptoError.invalidStoredSize(to) }
-                stored = allocator.buffer(capacity: Int(to - from))
-                stored.writeBytes(bytes[Int(from)..<Int(to)])
-            case .file(let file):
-                stored = try file.read(offset: from, length: Int(to - from), allocator: allocator)
-                guard stored.readableBytes == Int(to - from) else { throw AtRestCryptoError.invalidStoredSize(to) }
-            }
-            var out = allocator.buffer(capacity: Int(to - from))
-            try stored.withUnsafeMutableReadableBytes { raw in
-                for s in segment...last {
-                    let r = layout.storedRange(ofSegment: s)
-                    let slice = UnsafeMutableRawBufferPointer(rebasing: raw[Int(r.lowerBound - from)..<Int(r.upperBound - from)])
-                    let n = try opener.open(slice, index: s, isFinal: layout.isFinal(segment: s))
-                    let keep = plan.keep(inSegment: s, plaintextCount: n)
-                    out.writeBytes(UnsafeRawBufferPointer(rebasing: slice[keep]))
-                }
-            }
-            try await body(out)
-            segment = last + 1
-        }
+        var chunks = PlaintextChunks(opened, span: span, keys: keys, chunkSize: readChunk, allocator: allocator)
+        while let chunk = try chunks.next() { try await body(chunk) }
     }
 
     func deleteObject(_ r: S3Request) async throws -> Response {

@@ -507,4 +507,10 @@ public struct OpenedObject: Sendable {
     public var record: ObjectRecord
     /// One source per part, in order.
     public var sources: [BlobSource]
+
+    /// An object of `record` whose parts read from `sources`.
+    public init(record: ObjectRecord, sources: [BlobSource]) {
+        self.record = record
+        self.sources = sources
+    }
 }

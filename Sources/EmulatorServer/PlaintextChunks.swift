@@ -1,0 +1,130 @@
+import AtRestCrypto
+import NIOCore
+import Storage
+
+/// The plaintext bytes of a span of an opened object, in order, in chunks of at most about `chunkSize` bytes.
+///
+/// Plain parts are read as they are. Encrypted parts (those with `keys[i]`) are read whole segments at a time,
+/// each segment authenticated and decrypted in place and trimmed to the span, the plaintexts moved down over the
+/// tags so that a chunk is one contiguous buffer (no second buffer, no second copy); only the segments the span
+/// touches are read. A segment that fails authentication ends the iteration with an error, never with altered bytes.
+///
+/// Synchronous (`pread` and in-place AEAD), so the same code serves a response writer's thread and a read-ahead
+/// thread (``ReadAhead``).
+struct PlaintextChunks {
+    private let opened: OpenedObject
+    private let keys: [SegmentKeys?]
+    private let span: ClosedRange<Int64>
+    private let chunkSize: Int
+    private let allocator: ByteBufferAllocator
+
+    /// Where the next chunk comes from, inside part `part`, whose plaintext starts at object offset `partStart`.
+    private enum Cursor {
+        /// Part-relative plaintext offsets still to read of a plain part.
+        case plain(offset: Int64, end: Int64)
+        /// The segments still to open of an encrypted part, from `next` to the plan's last.
+        case sealed(layout: SegmentLayout, plan: SegmentReadPlan, opener: SegmentOpener, next: Int)
+    }
+
+    private var part = 0
+    private var partStart: Int64 = 0
+    private var cursor: Cursor?
+
+    init(_ opened: OpenedObject, span: ClosedRange<Int64>, keys: [SegmentKeys?], chunkSize: Int,
+         allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+        self.opened = opened
+        self.keys = keys
+        self.span = span
+        self.chunkSize = chunkSize
+        self.allocator = allocator
+    }
+
+    /// The next chunk of plaintext, or nil after the last.
+    mutating func next() throws -> ByteBuffer? {
+        while true {
+            guard let current = try cursor ?? enterPart() else { return nil }
+            switch current {
+            case .plain(let offset, let end):
+                guard offset < end else { leavePart(); continue }
+                let n = Int(min(Int64(chunkSize), end - offset))
+                cursor = .plain(offset: offset + Int64(n), end: end)
+                return try Self.read(opened.sources[part], offset: offset, length: n, allocator: allocator)
+            case .sealed(let layout, let plan, let opener, let first):
+                guard first <= plan.segments.upperBound else { leavePart(); continue }
+                let batch = max(1, chunkSize / layout.storedSegmentSize)
+                let last = min(first + batch - 1, plan.segments.upperBound)
+                cursor = .sealed(layout: layout, plan: plan, opener: opener, next: last + 1)
+                return try open(segments: first...last, layout: layout, plan: plan, opener: opener)
+            }
+        }
+    }
+
+    /// The cursor of the first part from `part` on that the span touches, or nil when none is left.
+    private mutating func enterPart() throws -> Cursor? {
+        let parts = opened.record.parts
+        while part < parts.count {
+            let plainSize = parts[part].plainSize
+            let lo = max(span.lowerBound, partStart) - partStart
+            let hi = min(span.upperBound + 1, partStart + plainSize) - partStart  // exclusive
+            if lo < hi {
+                if part < keys.count, let k = keys[part] {
+                    let layout = SegmentLayout(plaintextSize: plainSize, segmentSize: k.segmentSize, layers: k.layers)
+                    if let plan = layout.readPlan(for: lo...(hi - 1)) {
+                        cursor = .sealed(layout: layout, plan: plan, opener: SegmentOpener(keys: k), next: plan.segments.lowerBound)
+                        return cursor
+                    }
+                } else {
+                    cursor = .plain(offset: lo, end: hi)
+                    return cursor
+                }
+            }
+            leavePart()
+        }
+        return nil
+    }
+
+    private mutating func leavePart() {
+        partStart += opened.record.parts[part].plainSize
+        part += 1
+        cursor = nil
+    }
+
+    /// Reads, opens and trims `segments` of the current part into one buffer.
+    private func open(segments: ClosedRange<Int>, layout: SegmentLayout, plan: SegmentReadPlan,
+                      opener: SegmentOpener) throws -> ByteBuffer {
+        let from = layout.storedRange(ofSegment: segments.lowerBound).lowerBound
+        let to = layout.storedRange(ofSegment: segments.upperBound).upperBound
+        var buffer = try Self.read(opened.sources[part], offset: from, length: Int(to - from), allocator: allocator)
+        let kept = try buffer.withUnsafeMutableReadableBytes { raw in
+            var written = 0
+            for s in segments {
+                let r = layout.storedRange(ofSegment: s)
+                let segment = UnsafeMutableRawBufferPointer(rebasing: raw[Int(r.lowerBound - from)..<Int(r.upperBound - from)])
+                let n = try opener.open(segment, index: s, isFinal: layout.isFinal(segment: s))
+                let keep = plan.keep(inSegment: s, plaintextCount: n)
+                let start = Int(r.lowerBound - from) + keep.lowerBound
+                if start != written {  // copyMemory is a memmove: the plaintext moves down over earlier tags
+                    UnsafeMutableRawBufferPointer(rebasing: raw[written..<(written + keep.count)])
+                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<(start + keep.count)]))
+                }
+                written += keep.count
+            }
+            return written
+        }
+        buffer.moveWriterIndex(to: buffer.readerIndex + kept)
+        return buffer
+    }
+
+    /// `length` stored bytes at `offset` of a part's source; throws when the source is shorter.
+    private static func read(_ source: BlobSource, offset: Int64, length: Int, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+        switch source {
+        case .memory(let bytes):
+            guard offset + Int64(length) <= Int64(bytes.count) else { throw AtRestCryptoError.invalidStoredSize(offset + Int64(length)) }
+            var buffer = allocator.buffer(capacity: length)
+            buffer.writeBytes(bytes[Int(offset)..<(Int(offset) + length)])
+            return buffer
+        case .file(let file):
+            return try file.read(offset: offset, length: length, allocator: allocator)
+        }
+    }
+}
