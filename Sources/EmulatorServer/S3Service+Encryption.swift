@@ -256,7 +256,10 @@ extension S3Service {
         switch e.mode {
         case .sseC:
             guard let customerKey else { throw SSEErrors.customerKeyRequired }
-            do { dataKeys = [try e.unsealDataKey(customerKey: try SSECustomerKey(customerKey.key))] } catch { throw SSEErrors.wrongCustomerKey }
+            guard let key = try? SSECustomerKey(customerKey.key), e.matches(customerKey: key) else { throw SSEErrors.wrongCustomerKey }
+            // The key is the one this part was written with (its salted MAC matches), so a sealed data key that does
+            // not open was altered at rest: a server fault, like a segment that fails authentication.
+            do { dataKeys = [try e.unsealDataKey(customerKey: key)] } catch { throw S3Error.internalError }
         default:
             let provider = try keyProvider()
             if e.mode == .sseS3, let sealed = e.sealedDataKeys.first {
