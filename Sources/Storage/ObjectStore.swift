@@ -32,7 +32,6 @@ public final class ObjectStore: Sendable {
         blobs = try BlobStore(root: directory)
         var config = Configuration()
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             // Checkpoint less often: each one stalls the writer; larger ones amortise their fsyncs.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
             // Read B-tree pages through a memory map and keep more of them cached: fewer pread copies per write.
@@ -40,6 +39,10 @@ public final class ObjectStore: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -16384")
         }
         db = try DatabasePool(path: directory.appendingPathComponent("metadata.sqlite").path, configuration: config)
+        // Every commit fsyncs the WAL before it is acknowledged. Set here, not in `prepareDatabase`: the pool switches
+        // its writer to WAL after that hook and sets `synchronous = NORMAL` as it does (commits then survive a killed
+        // process but not a crash of the machine).
+        try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(

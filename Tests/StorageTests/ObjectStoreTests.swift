@@ -158,6 +158,20 @@ import Testing
         await #expect(throws: StorageError.noSuchKey) { try await store.updateObject(missing) }
     }
 
+    /// Commits must reach the disk before they are acknowledged: the writer connection syncs the WAL on every commit
+    /// (a pool left at its own default, NORMAL, would not), and keeps doing so after a reopen.
+    @Test func theWriterSyncsEveryCommit() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        for _ in 0..<2 {
+            let store = try ObjectStore(directory: dir.url)
+            let journal = try await store.db.writeWithoutTransaction { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+            let level = try await store.db.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+            #expect(journal == "wal")
+            #expect(level == 2, "PRAGMA synchronous on the writer: 2 is FULL")
+        }
+    }
+
     @Test func concurrentWritesAllCommit() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
