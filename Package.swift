@@ -113,6 +113,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -150,7 +151,14 @@ let package = Package(
             dependencies: ["KeyProviders", "KeyModule", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "BucketPolicyTests", dependencies: ["BucketPolicy", "S3Wire"]),
-        .testTarget(name: "EmulatorServerTests", dependencies: ["EmulatorServer", "AtRestCrypto", "Storage", "KeyProviders", "KeyCore"]),
+        .testTarget(
+            name: "EmulatorServerTests",
+            dependencies: [
+                "EmulatorServer", "AtRestCrypto", "Storage", "KeyProviders", "KeyCore",
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            ]
+        ),
         .testTarget(name: "EncryptionTests", dependencies: ["Encryption", "S3Wire", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "KMSServiceTests",

@@ -107,10 +107,12 @@ public struct Emulator: Sendable {
             }
             onReady(endpoints)
         }
-        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [Expect100ContinueHandler(), LargeReadsHandler()]))
+        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [
+            Expect100ContinueHandler(), LargeReadsHandler(), HeaderOverflowHandler()]))
         // Not over TLS: with 1 MiB socket reads the TLS path held far more memory for large bodies (peak RSS of a
         // 512 MiB HTTPS PUT 177 MiB, 72 MiB without) at no gain in throughput.
-        let https1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [Expect100ContinueHandler()]))
+        let https1 = HTTPServerBuilder.http1(
+            configuration: .init(additionalChannelHandlers: [Expect100ContinueHandler(), HeaderOverflowHandler()]))
         var services: [any Service] = []
         let plain = Application(
             responder: S3Responder(service: service, admin: admin, kms: kms, isTLS: false), server: http1,

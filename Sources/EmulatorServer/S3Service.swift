@@ -46,6 +46,7 @@ final class S3Service: Sendable {
 
     /// Handles an S3 request (everything not under `/_s3emu/`).
     func handle(_ request: Request, head: RequestHead, isTLS: Bool, requestID: String) async throws -> Response {
+        guard head.headerSectionSize <= RequestHead.maxHeaderSectionSize else { throw S3Error.requestHeaderSectionTooLarge }
         guard let address = S3Address.resolve(host: head.header("host"), rawPath: head.rawPath, baseDomains: configuration.baseDomains),
             head.query != nil
         else {

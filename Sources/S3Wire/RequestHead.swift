@@ -28,6 +28,13 @@ public struct RequestHead: Sendable {
         }
     }
 
+    /// S3's limit on a request's header section, in bytes (`RequestHeaderSectionTooLarge` above it).
+    public static let maxHeaderSectionSize = 8192
+
+    /// The header section's size as sent: `name: value` and CRLF for each field, `Host` included, the request line
+    /// not.
+    public var headerSectionSize: Int { headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 } }
+
     /// First value of a header. Stored names are lower-case; pass a lower-case name (any other is lower-cased first).
     public func header(_ name: String) -> String? {
         let n = name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? name.lowercased() : name

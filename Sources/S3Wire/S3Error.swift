@@ -164,6 +164,10 @@ extension S3Error {
     public static let invalidLocationConstraint = S3Error(
         status: 400, code: "InvalidLocationConstraint", message: "The specified location-constraint is not valid")
     public static let keyTooLong = S3Error(status: 400, code: "KeyTooLongError", message: "Your key is too long")
+    /// The request's header fields exceed S3's limit (``RequestHead/maxHeaderSectionSize``).
+    public static let requestHeaderSectionTooLarge = S3Error(
+        status: 400, code: "RequestHeaderSectionTooLarge", message: "Your request header section exceeds the maximum allowed size.",
+        fields: [("MaxSizeAllowed", String(RequestHead.maxHeaderSectionSize))])
     public static let metadataTooLarge = S3Error(
         status: 400, code: "MetadataTooLarge", message: "Your metadata headers exceed the maximum allowed metadata size.")
     public static let internalError = S3Error(

@@ -30,4 +30,20 @@ import Testing
         #expect(question.rawPath == "/b")
         #expect(question.queryValue("a") == "1?b")
     }
+
+    /// Each field counts as sent, `name: value` and CRLF, in UTF-8 bytes.
+    @Test func headerSectionSizeCountsFieldsAsSent() {
+        #expect(RequestHead(method: "GET", target: "/", headers: []).headerSectionSize == 0)
+        #expect(RequestHead(method: "GET", target: "/", headers: [("Host", "h")]).headerSectionSize == 4 + 2 + 1 + 2)
+        let padded = RequestHead(method: "GET", target: "/", headers: [("Host", "h"), ("X-Pad", String(repeating: "p", count: 99) + "é")])
+        #expect(padded.headerSectionSize == 9 + 5 + 2 + 101 + 2)
+    }
+
+    @Test func headerSectionLimitError() {
+        let e = S3Error.requestHeaderSectionTooLarge
+        #expect(e.status == 400)
+        #expect(e.code == "RequestHeaderSectionTooLarge")
+        #expect(e.fields.map(\.0) == ["MaxSizeAllowed"] && e.fields.map(\.1) == ["8192"])
+        #expect(RequestHead.maxHeaderSectionSize == 8192)
+    }
 }

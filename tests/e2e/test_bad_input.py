@@ -85,6 +85,9 @@ CASES = [
     ("content-md5-malformed", lambda w: body_put(w, "sse-s3", headers={"Content-MD5": "zzz"}), 400, "InvalidDigest"),
     ("checksum-crc32-mismatch", lambda w: body_put(w, "sse-s3", headers={"x-amz-checksum-crc32": "AAAAAA=="}), 400, "BadDigest"),
     ("metadata-too-large", lambda w: body_put(w, "sse-s3", headers={"x-amz-meta-big": "a" * 2100}), 400, "MetadataTooLarge"),
+    # S3 refuses a header section over 8 KiB before it reads metadata (signed, so only the size is wrong)
+    ("header-section-too-large", lambda w: body_put(w, "sse-s3", headers={"x-amz-meta-big": "a" * 2100, "x-pad": "p" * 8000}),
+     400, "RequestHeaderSectionTooLarge"),
     ("key-too-long", lambda w: body_put(w, "k" * 1025), 400, "KeyTooLongError"),
     ("complete-multipart-bad-xml", lambda w: w["ep"].request("POST", f"/{w['bucket']}/in-progress", params={"uploadId": w["upload"]},
                                                              body=b"<CompleteMultipartUpload><Part>"), 400, "MalformedXML"),
@@ -117,6 +120,47 @@ def test_bad_request_is_refused_and_changes_nothing(world, case):
     resp = make(world)
     assert_s3_error(resp, status, code)
     assert snapshot(world) == before
+
+
+def raw_exchange(ep, payload: bytes) -> bytes:
+    """Sends raw bytes on one connection (TLS for https) and returns all that comes back until the server closes."""
+    import socket
+    import ssl
+    sock = socket.create_connection(("127.0.0.1", ep.port), timeout=10)
+    if ep.scheme == "https":
+        sock = ssl.create_default_context(cafile=ep.ca_cert).wrap_socket(sock, server_hostname="localhost")
+    received = b""
+    with sock:
+        sock.sendall(payload)
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except socket.timeout:
+            pass
+    return received
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+@pytest.mark.parametrize("size", [9000, 100_000])
+def test_oversized_header_section_gets_the_s3_error_after_earlier_answers(server, scheme, size):
+    """Above S3's 8 KiB the answer is `400 RequestHeaderSectionTooLarge` with `MaxSizeAllowed`, also past the HTTP
+    parser's own 80 KiB limit (where the connection then closes); a request sent before it on the same connection
+    is answered first."""
+    from helpers import parse_xml
+    ep = server.endpoint(scheme)
+    first = b"GET /_s3emu/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    big = b"GET /some-bucket/key HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + b"p" * size + b"\r\nConnection: close\r\n\r\n"
+    reply = raw_exchange(ep, first + big)
+    assert reply.startswith(b"HTTP/1.1 200 "), reply[:300]
+    second = reply.index(b"HTTP/1.1 ", 10)
+    head, _, body = reply[second:].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), head
+    assert b"\r\nx-amz-request-id: " in head.lower(), head
+    root = parse_xml(body)
+    assert root.findtext("Code") == "RequestHeaderSectionTooLarge"
+    assert root.findtext("Message") == "Your request header section exceeds the maximum allowed size."
+    assert root.findtext("MaxSizeAllowed") == "8192"
+    assert root.findtext("RequestId")
 
 
 KMS_CASES = [
