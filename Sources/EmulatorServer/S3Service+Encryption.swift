@@ -83,14 +83,14 @@ extension S3Service {
     func checkKMSKeyId(_ id: String) throws(S3Error) {
         let hex = Set("0123456789abcdefABCDEF".utf8)
         func isUUID(_ s: Substring) -> Bool {
-            let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+            let parts = s.splitASCII(UInt8(ascii: "-"), omittingEmptySubsequences: false)
             return parts.map { $0.count } == [8, 4, 4, 4, 12] && s.utf8.allSatisfy { hex.contains($0) || $0 == 0x2D }
         }
         func isKeyId(_ s: Substring) -> Bool {
             isUUID(s) || (s.hasPrefix("mrk-") && s.dropFirst(4).count == 32 && s.dropFirst(4).utf8.allSatisfy { hex.contains($0) })
         }
         if id.hasPrefix("arn:") {
-            let parts = id.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            let parts = id.splitASCII(UInt8(ascii: ":"), maxSplits: 5, omittingEmptySubsequences: false)
             guard parts.count == 6, parts[2] == "kms", parts[5].hasPrefix("key/") || parts[5].hasPrefix("alias/") else {
                 throw S3Error(status: 400, code: "KMS.NotFoundException", message: "Invalid keyId '\(id)'")
             }

@@ -78,7 +78,7 @@ extension S3Service {
     }
 
     static func etagMatches(_ header: String, _ etag: String) -> Bool {
-        for item in header.split(separator: ",") {
+        for item in header.splitASCII(UInt8(ascii: ",")) {
             var t = item.trimmingASCIIWhitespace()
             if t == "*" { return true }
             if t.hasPrefix("W/") { t = t.dropFirst(2) }
@@ -258,7 +258,7 @@ extension S3Service {
 
     func getObjectAttributes(_ r: S3Request) async throws -> Response {
         let wanted = Set(
-            (r.header("x-amz-object-attributes") ?? "").split(separator: ",").map { String($0.trimmingASCIIWhitespace()) }.filter { !$0.isEmpty })
+            (r.header("x-amz-object-attributes") ?? "").splitASCII(UInt8(ascii: ",")).map { String($0.trimmingASCIIWhitespace()) }.filter { !$0.isEmpty })
         guard !wanted.isEmpty else {
             throw S3Error.invalidArgument("The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty", name: "x-amz-object-attributes")
         }

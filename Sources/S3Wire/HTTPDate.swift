@@ -93,7 +93,7 @@ public enum HTTPDate {
             if let y = year, y < 100 { year = y + (y < 70 ? 2000 : 1900) }
         }
         guard let d = day, let m = month, let y = year, let t = time else { return nil }
-        let hms = t.split(separator: ":").compactMap { Int($0) }
+        let hms = t.splitASCII(UInt8(ascii: ":")).compactMap { Int($0) }
         guard hms.count == 3, (1...31).contains(d), hms[0] < 24, hms[1] < 60, hms[2] < 61 else { return nil }
         return Int64(days(year: y, month: m, day: d)) * 86400 + Int64(hms[0] * 3600 + hms[1] * 60 + hms[2])
     }

@@ -44,7 +44,7 @@ public struct S3Address: Sendable, Equatable {
             return label
         }
         if h.hasSuffix(".amazonaws.com") {
-            let labels = h.dropLast(".amazonaws.com".count).split(separator: ".")
+            let labels = h.dropLast(".amazonaws.com".count).splitASCII(UInt8(ascii: "."))
             if let s3 = labels.firstIndex(where: { $0 == "s3" || $0.hasPrefix("s3-") }), s3 > 0 {
                 return labels[..<s3].joined(separator: ".")
             }
@@ -67,7 +67,7 @@ public enum BucketName {
         guard alnum(u.first!), alnum(u.last!) else { return false }
         if name.contains("..") || name.contains(".-") || name.contains("-.") { return false }
         // Not formatted as an IP address.
-        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        let labels = name.splitASCII(UInt8(ascii: "."), omittingEmptySubsequences: false)
         if labels.count == 4, labels.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) { return false }
         for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] where name.hasPrefix(prefix) { return false }
         for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] where name.hasSuffix(suffix) { return false }

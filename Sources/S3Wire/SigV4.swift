@@ -151,15 +151,3 @@ public enum SigV4 {
         return diff == 0
     }
 }
-
-extension StringProtocol {
-    /// The text without leading and trailing spaces, tabs, CR and LF.
-    public func trimmingASCIIWhitespace() -> Substring {
-        let s = Substring(self)
-        let isWS: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        let scalars = s.unicodeScalars
-        guard let start = scalars.firstIndex(where: { !isWS($0) }) else { return "" }
-        let end = scalars.lastIndex(where: { !isWS($0) })!
-        return Substring(scalars[start...end])
-    }
-}

@@ -100,7 +100,7 @@ public struct SigV4Authenticator: Sendable {
     }
 
     func parseCredential(_ value: String, malformed: (String) -> S3Error) throws(S3Error) -> Credential {
-        let parts = value.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let parts = value.splitASCII(UInt8(ascii: "/"), omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 5, parts[4] == "aws4_request", parts[1].count == 8 else {
             throw malformed("The authorization header is malformed; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
         }
@@ -112,10 +112,10 @@ public struct SigV4Authenticator: Sendable {
 
     func verifyHeader(_ head: RequestHead, authorization: String, bodySHA256: String? = nil) throws(S3Error) -> Authentication {
         var fields: [String: String] = [:]
-        for item in authorization.dropFirst(SigV4.algorithm.count + 1).split(separator: ",") {
+        for item in authorization.dropFirst(SigV4.algorithm.count + 1).splitASCII(UInt8(ascii: ",")) {
             let t = item.trimmingASCIIWhitespace()
-            guard let eq = t.firstIndex(of: "=") else { continue }
-            fields[String(t[..<eq])] = String(t[t.index(after: eq)...])
+            guard let eq = t.utf8.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            fields[String(t[..<eq])] = String(t[t.utf8.index(after: eq)...])
         }
         guard let credentialText = fields["Credential"], let signedText = fields["SignedHeaders"], let signature = fields["Signature"]
         else {
@@ -149,7 +149,7 @@ public struct SigV4Authenticator: Sendable {
             payloadText = head.header("x-amz-content-sha256") ?? bodySHA256 ?? ""
         }
         let payload = try Self.payloadSigning(payloadText, service: service)
-        let signedHeaders = signedText.split(separator: ";").map(String.init)
+        let signedHeaders = signedText.splitASCII(UInt8(ascii: ";")).map(String.init)
         guard signedHeaders.contains("host") else {
             throw S3Error.accessDenied("There were headers present in the request which were not signed", fields: [("HeadersNotSigned", "host")])
         }
@@ -244,7 +244,7 @@ public struct SigV4Authenticator: Sendable {
                     ("ServerTime", HTTPDate.iso8601(milliseconds: serverTime * 1000)),
                 ])
         }
-        let signedHeaders = signedText.split(separator: ";").map(String.init)
+        let signedHeaders = signedText.splitASCII(UInt8(ascii: ";")).map(String.init)
         try Self.requireSignedEncryptionHeaders(head, signedHeaders: signedHeaders, presigned: true)
         guard let uri = SigV4.canonicalURI(rawPath: head.rawPath), let query = head.query else {
             throw S3Error.invalidArgument("Invalid URI encoding")

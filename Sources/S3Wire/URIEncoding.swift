@@ -59,7 +59,7 @@ public enum URIEncoding {
     /// Returns nil when an escape is malformed.
     public static func parseQuery(_ raw: String) -> [(String, String)]? {
         var items: [(String, String)] = []
-        for part in raw.split(separator: "&", omittingEmptySubsequences: true) {
+        for part in raw.splitASCII(UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let name: Substring
             let value: Substring
             if let eq = part.firstIndex(of: "=") {
