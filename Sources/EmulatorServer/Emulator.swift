@@ -140,8 +140,10 @@ public struct Emulator: Sendable {
         try await group.run()
     }
 
+    /// The HTTP framework's logger: warnings and errors only, its per-request metadata formatted only when printed.
     func quietLogger() -> Logger {
         var l = logger
+        l.handler = MetadataOnDemandLogHandler(wrapping: logger.handler)
         l.logLevel = max(logger.logLevel, .warning)
         return l
     }
