@@ -170,6 +170,18 @@ import Testing
         #expect(dir.tmpFiles().isEmpty)
     }
 
+    /// Discarding a writer with whole MiBs still queued for the disk waits for them, then removes the file.
+    @Test func discardWithQueuedWritesCleansUp() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let blobs = try BlobStore(root: dir.url)
+        let w = blobs.makeWriter()
+        let mib = [UInt8](repeating: 7, count: 1024 * 1024)
+        for _ in 0..<5 { try mib.withUnsafeBytes { try w.write($0) } }
+        w.discard()
+        #expect(dir.tmpFiles().isEmpty)
+    }
+
     @Test func idsAreRandomHex() {
         let ids = (0..<100).map { _ in BlobStore.newID() }
         #expect(Set(ids).count == 100)
