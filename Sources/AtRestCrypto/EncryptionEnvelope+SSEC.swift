@@ -21,10 +21,11 @@ extension EncryptionEnvelope {
         return customerKey.matches(mac: customerKeyMAC, salt: customerKeySalt)
     }
 
-    /// The data key of an SSE-C object; throws `customerKeyMismatch` when `customerKey` is not the one it was
-    /// written with.
+    /// The data key of an SSE-C object. Throws `customerKeyMismatch` when `customerKey` is not the one it was written
+    /// with; any other error means the key matched but the envelope or its sealed data key was altered at rest.
     public func unsealDataKey(customerKey: SSECustomerKey) throws(AtRestCryptoError) -> SecretBytes {
-        guard matches(customerKey: customerKey), sealedDataKeys.count == 1 else { throw .customerKeyMismatch }
+        guard matches(customerKey: customerKey) else { throw .customerKeyMismatch }
+        guard sealedDataKeys.count == 1 else { throw .malformedEnvelope("SSE-C with \(sealedDataKeys.count) sealed data keys") }
         return try customerKey.unsealDataKey(sealedDataKeys[0], salt: customerKeySalt)
     }
 }

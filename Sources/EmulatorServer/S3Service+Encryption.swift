@@ -256,10 +256,16 @@ extension S3Service {
         switch e.mode {
         case .sseC:
             guard let customerKey else { throw SSEErrors.customerKeyRequired }
-            guard let key = try? SSECustomerKey(customerKey.key), e.matches(customerKey: key) else { throw SSEErrors.wrongCustomerKey }
-            // The key is the one this part was written with (its salted MAC matches), so a sealed data key that does
-            // not open was altered at rest: a server fault, like a segment that fails authentication.
-            do { dataKeys = [try e.unsealDataKey(customerKey: key)] } catch { throw S3Error.internalError }
+            guard let key = try? SSECustomerKey(customerKey.key) else { throw SSEErrors.wrongCustomerKey }
+            do {
+                dataKeys = [try e.unsealDataKey(customerKey: key)]
+            } catch AtRestCryptoError.customerKeyMismatch {
+                throw SSEErrors.wrongCustomerKey
+            } catch {
+                // The key is the one this part was written with (its salted MAC matched), so a sealed data key that
+                // does not open was altered at rest: a server fault, like a segment that fails authentication.
+                throw S3Error.internalError
+            }
         default:
             let provider = try keyProvider()
             if e.mode == .sseS3, let sealed = e.sealedDataKeys.first {

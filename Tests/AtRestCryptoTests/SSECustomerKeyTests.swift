@@ -50,6 +50,15 @@ import Testing
         let wrong = try SSECustomerKey(.random(count: 32))
         #expect(!decoded.matches(customerKey: wrong))
         #expect(throws: AtRestCryptoError.customerKeyMismatch) { try decoded.unsealDataKey(customerKey: wrong) }
+        // The right key, but an altered envelope or sealed key: corruption, not a key mismatch.
+        var doubled = decoded
+        doubled.sealedDataKeys.append(doubled.sealedDataKeys[0])
+        #expect(throws: AtRestCryptoError.malformedEnvelope("SSE-C with 2 sealed data keys")) {
+            try doubled.unsealDataKey(customerKey: customer)
+        }
+        var flipped = decoded
+        flipped.sealedDataKeys[0][20] ^= 1
+        #expect(throws: AtRestCryptoError.authenticationFailed(segment: -1)) { try flipped.unsealDataKey(customerKey: customer) }
         // Neither the customer key nor the data key appear anywhere in the stored bytes.
         for secret in [customer.key.bytes, dataKey.bytes] {
             #expect(!contains(bytes, secret))
