@@ -49,7 +49,7 @@ final class HeaderOverflowHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func answer(_ context: ChannelHandlerContext) {
         let requestID = S3Responder.requestID()
-        let hostID = Base64.encode(Array((requestID + requestID).utf8))
+        let hostID = S3Responder.hostID(for: requestID)
         let body = S3Error.requestHeaderSectionTooLarge.xml(requestID: requestID, hostID: hostID)
         var fields = HTTPFields()
         fields[.contentType] = "application/xml"
@@ -61,6 +61,7 @@ final class HeaderOverflowHandler: ChannelDuplexHandler, RemovableChannelHandler
         fields[.server] = "AmazonS3"
         context.write(wrapOutboundOut(.head(HTTPResponse(status: .badRequest, headerFields: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(ByteBuffer(string: body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
     }
 }

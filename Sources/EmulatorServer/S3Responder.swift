@@ -35,6 +35,9 @@ struct S3Responder: HTTPResponder {
         }
     }
 
+    /// The `x-amz-id-2` / `HostId` that goes with a request id.
+    static func hostID(for requestID: String) -> String { Base64.encode(Array((requestID + requestID).utf8)) }
+
     func respond(to request: Request, context: Context) async throws -> Response {
         let requestID = Self.requestID()
         var headers: [(String, String)] = []
@@ -55,7 +58,7 @@ struct S3Responder: HTTPResponder {
             }
         }
         response.headers.add("x-amz-request-id", requestID)
-        response.headers.add("x-amz-id-2", Base64.encode(Array((requestID + requestID).utf8)))
+        response.headers.add("x-amz-id-2", Self.hostID(for: requestID))
         response.headers.add("Server", "AmazonS3")
         return response
     }
@@ -84,6 +87,6 @@ struct S3Responder: HTTPResponder {
         for (name, value) in e.headers { h.add(name, value) }
         let status = HTTPResponse.Status(code: e.status)
         if isHead { return .empty(status, headers: h) }
-        return .xml(e.xml(requestID: requestID, hostID: Base64.encode(Array((requestID + requestID).utf8))), status: status, headers: h)
+        return .xml(e.xml(requestID: requestID, hostID: Self.hostID(for: requestID)), status: status, headers: h)
     }
 }

@@ -23,9 +23,7 @@ public final class BlobWriter: @unchecked Sendable {
     public let id = BlobStore.newID()
     private var buffer: [UInt8] = []
     private var fd: Int32 = -1
-    /// Whether `fd` was opened with O_DIRECT.
-    private var direct = false
-    /// The O_DIRECT writes in flight, and the owner of the staging buffers (nil for page-cache writes).
+    /// The O_DIRECT writes in flight, and the owner of the staging buffers; nil for page-cache writes (no O_DIRECT).
     private var writes: DirectWriteQueue?
     /// Block-aligned staging buffer (file blobs only) and the bytes in it.
     private var staging: UnsafeMutableRawBufferPointer?
@@ -73,8 +71,8 @@ public final class BlobWriter: @unchecked Sendable {
     private func openFile() throws {
         let path = tmpPath
         fd = s3emu_create_direct(path, 0o600)
-        direct = fd >= 0
-        if fd < 0 {
+        let direct = fd >= 0
+        if !direct {
             unlink(path)  // some filesystems create the file before refusing O_DIRECT
             fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw StorageError.io("open", errno) }
@@ -102,20 +100,19 @@ public final class BlobWriter: @unchecked Sendable {
     /// Writes (O_DIRECT: queues) the first `length` bytes of the staging buffer at `fileOffset` and empties it.
     private func flushStaging(length: Int) throws {
         if let writes {
+            defer { staging = writes.take() }
             do {
                 try writes.submit(staging!, length: length, offset: fileOffset)
             } catch {
-                staging = writes.take()
                 throw StorageError.io("write", error.errno)
             }
-            staging = writes.take()
         } else {
             let result = DirectWriteQueue.writeFully(fd, UnsafeRawBufferPointer(rebasing: staging![0..<length]), at: fileOffset)
             guard result == 0 else { throw StorageError.io("write", result) }
         }
         fileOffset += Int64(length)
         staged = 0
-        if !direct && fileOffset - flushedUpTo >= Self.writebackStep {
+        if writes == nil && fileOffset - flushedUpTo >= Self.writebackStep {
             _ = s3emu_start_writeback(fd, flushedUpTo, fileOffset - flushedUpTo)
             flushedUpTo = fileOffset
         }
