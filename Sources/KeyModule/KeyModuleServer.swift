@@ -66,7 +66,13 @@ public enum KeyModuleServer {
                 let body = JSONObject(["__type": fault.type, "message": fault.message]).serialized()
                 reply = KeyModuleMessage(kind: .error, requestId: m.requestId, body: body)
             }
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: reply.encoded())), promise: nil)
+            // Replies to the requests of one read go out in one flush (`channelReadComplete`): one write and one
+            // wake-up of the caller for several requests when they arrive together.
+            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: reply.encoded())), promise: nil)
+        }
+
+        func channelReadComplete(context: ChannelHandlerContext) {
+            context.flush()
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {

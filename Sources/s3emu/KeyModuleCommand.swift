@@ -77,7 +77,10 @@ struct KeyModuleCommand: AsyncParsableCommand {
         try AtomicPid.write(to: dirURL.appendingPathComponent("keymodule.pid").path)
         if supervised { Self.exitWhenStdinCloses() }
         let log = logger
-        try await KeyModuleServer.serve(engine: engine, socketPath: socketPath, group: MultiThreadedEventLoopGroup.singleton, logger: log) {
+        // One event-loop thread: each request is a few microseconds of work, so a second thread only adds lock
+        // hand-offs (futex waits on the engine's and the audit trail's locks) between the server's connections.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        try await KeyModuleServer.serve(engine: engine, socketPath: socketPath, group: group, logger: log) {
             log.debug("key module listening on \(socketPath)")
         }
     }
