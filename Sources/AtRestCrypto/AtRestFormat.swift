@@ -71,13 +71,12 @@ public enum AtRestFormat {
         SecretBytes.random(count: keySize).bytes
     }
 
-    /// The segment key of layer `layer` (1-based) of `layers`.
-    static func segmentKey(dataKey: SecretBytes, salt: [UInt8], layer: Int, layers: Int, contextDigest: [UInt8])
-        -> SymmetricKey
+    /// The cipher under the segment key of layer `layer` (1-based) of `layers`.
+    static func segmentCipher(dataKey: SecretBytes, salt: [UInt8], layer: Int, layers: Int, contextDigest: [UInt8])
+        throws(AtRestCryptoError) -> AES256GCMContext
     {
         let info = segmentKeyLabel + [UInt8(layer), UInt8(layers)] + contextDigest
-        return HKDF<SHA256>.deriveKey(inputKeyMaterial: dataKey.symmetricKey, salt: salt, info: info,
-                                      outputByteCount: keySize)
+        return try HKDFSHA256.deriveCipher(ikm: dataKey, salt: salt, info: info)
     }
 
     /// The associated-data prefix of layer `layer`: everything but the segment index and the final flag.

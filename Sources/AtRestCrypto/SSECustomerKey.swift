@@ -70,8 +70,7 @@ public struct SSECustomerKey: Sendable, CustomStringConvertible {
     }
 
     private func wrapKey(salt: [UInt8]) -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(inputKeyMaterial: key.symmetricKey, salt: salt, info: Self.wrapLabel,
-                               outputByteCount: AtRestFormat.keySize)
+        HKDFSHA256.deriveKey(ikm: key, salt: salt, info: Self.wrapLabel, count: AtRestFormat.keySize)
     }
 
     public var description: String { "SSECustomerKey(<redacted>)" }

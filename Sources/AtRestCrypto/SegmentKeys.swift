@@ -37,9 +37,8 @@ public final class SegmentKeys: Sendable {
         var prefixes: [[UInt8]] = []
         for (i, key) in dataKeys.enumerated() {
             let layer = i + 1
-            let segmentKey = AtRestFormat.segmentKey(dataKey: key, salt: salt, layer: layer, layers: dataKeys.count,
-                                                     contextDigest: digest)
-            ciphers.append(try AES256GCMContext(key: segmentKey))
+            ciphers.append(try AtRestFormat.segmentCipher(dataKey: key, salt: salt, layer: layer, layers: dataKeys.count,
+                                                          contextDigest: digest))
             prefixes.append(AtRestFormat.aadPrefix(layer: layer, layers: dataKeys.count, segmentSize: segmentSize,
                                                    contextDigest: digest))
         }

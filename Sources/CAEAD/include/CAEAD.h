@@ -63,4 +63,10 @@ long s3emu_stream_finish_decrypt(s3emu_stream *s, const uint8_t *tag, uint8_t *o
 long s3emu_rsa_oaep_decrypt(const uint8_t *der, size_t der_len, int oaep_sha256, int mgf1_sha256,
                             const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap);
 
+/// HKDF-SHA256 (RFC 5869): extract with `salt` (may be empty), expand with `info` into `out_len` bytes (at most
+/// 8160). Returns 0, or -1 when `out_len` is too large. Intermediate keys are wiped before returning.
+int s3emu_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
+                      const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len);
+/// Overwrites `len` bytes at `p` with zeros in a way the compiler cannot drop (OPENSSL_cleanse).
+void s3emu_cleanse(void *p, size_t len);
 #endif
