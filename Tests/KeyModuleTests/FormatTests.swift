@@ -32,6 +32,37 @@ import Testing
         #expect(throws: KMSFault.invalidCiphertext) { try CiphertextBlob.parse(bytes) }
     }
 
+    /// Blobs are standard AES-256-GCM: ones sealed through swift-crypto (as releases before the OpenSSL shim did)
+    /// open, new ones open through swift-crypto, and any flipped byte of ciphertext, tag or context fails.
+    @Test func blobsInteroperateWithSwiftCryptoGCM() throws {
+        let key = SymmetricKey(size: .bits256)
+        let context = EncryptionContext.canonical(["aws:s3:arn": "arn:aws:s3:::b/k"])
+        for length in [0, 1, 32, 4096] {
+            let plain = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+            var old = CiphertextBlob(keyId: "k-1", materialIndex: 2, nonce: [], ciphertextAndTag: [])
+            let nonce = AES.GCM.Nonce()
+            let box = try AES.GCM.seal(plain, using: key, nonce: nonce, authenticating: old.header + context)
+            old.nonce = Array(nonce)
+            old.ciphertextAndTag = Array(box.ciphertext) + Array(box.tag)
+            #expect(try CiphertextBlob.parse(old.bytes).open(key: key, context: context) == plain)
+
+            let new = CiphertextBlob.seal(plain, keyId: "k-1", materialIndex: 2, key: key, context: context)
+            let reopened = try AES.GCM.open(
+                AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: new.nonce), ciphertext: new.ciphertextAndTag.dropLast(16),
+                                  tag: new.ciphertextAndTag.suffix(16)),
+                using: key, authenticating: new.header + context)
+            #expect(Array(reopened) == plain)
+
+            for i in [0, new.ciphertextAndTag.count / 2, new.ciphertextAndTag.count - 1] {
+                var flipped = new
+                flipped.ciphertextAndTag[i] ^= 0x01
+                #expect(throws: KMSFault.invalidCiphertext) { try flipped.open(key: key, context: context) }
+            }
+            #expect(throws: KMSFault.invalidCiphertext) { try new.open(key: key, context: context.dropLast(1) + [0]) }
+            #expect(throws: KMSFault.invalidCiphertext) { try new.open(key: SymmetricKey(size: .bits256), context: context) }
+        }
+    }
+
     @Test func aHeaderMovedToAnotherVersionFails() throws {
         let key = SymmetricKey(size: .bits256)
         var blob = CiphertextBlob.seal([9, 9], keyId: "k", materialIndex: 0, key: key, context: [])
