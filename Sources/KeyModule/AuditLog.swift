@@ -43,7 +43,8 @@ public final class AuditLog: Sendable {
 
     private struct Tail {
         var seq: UInt64
-        var hash: String
+        /// Lowercase hex of the last record's hash.
+        var hash: [UInt8]
         var unsynced = 0
     }
 
@@ -63,8 +64,8 @@ public final class AuditLog: Sendable {
         guard fd >= 0 else { throw KMSFault.internalError("Cannot open the audit trail \(path).") }
         headFd = Foundation.open(AuditChain.headPath(path), O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard headFd >= 0 else { throw KMSFault.internalError("Cannot open the audit trail head \(path).head.") }
-        tail = Mutex(Tail(seq: last?.seq ?? 0, hash: last?.hash ?? Self.genesis))
-        if let last { writeHead(seq: last.seq, hash: last.hash) }
+        tail = Mutex(Tail(seq: last?.seq ?? 0, hash: Array((last?.hash ?? Self.genesis).utf8)))
+        if let last { writeHead(seq: last.seq, hash: Array(last.hash.utf8)) }
     }
 
     deinit {
@@ -72,28 +73,59 @@ public final class AuditLog: Sendable {
         close(headFd)
     }
 
-    private func writeHead(seq: UInt64, hash: String) {
-        let digits = String(seq)
-        let line = Array((String(repeating: "0", count: max(0, 20 - digits.count)) + digits + " " + hash + "\n").utf8)
+    private func writeHead(seq: UInt64, hash: [UInt8]) {
+        var line: [UInt8] = []
+        line.reserveCapacity(86)
+        AuditRecordWriter.appendDecimal(seq, width: 20, to: &line)
+        line.append(0x20)
+        line += hash
+        line.append(0x0A)
         _ = line.withUnsafeBytes { pwrite(headFd, $0.baseAddress!, $0.count, 0) }
     }
 
     /// Appends one record.
     public func append(_ event: AuditEvent) {
-        let time = AuditChain.timestamp(clock())
+        let ms = Int64((clock().timeIntervalSince1970 * 1000).rounded(.down))
+        let context = event.context.map { c in c.keys.sorted().map { ($0, c[$0]!) } } ?? []
         tail.withLock { t in
-            var line = "{\"seq\":\(t.seq + 1),\"time\":\"\(time)\",\"op\":\(json(event.operation)),\"caller\":\(json(event.caller))"
-            if let k = event.keyId { line += ",\"keyId\":\(json(k))" }
-            if let v = event.keyVersion { line += ",\"keyVersion\":\(v)" }
-            if let c = event.context, !c.isEmpty {
-                line += ",\"context\":{" + c.keys.sorted().map { "\(json($0)):\(json(c[$0]!))" }.joined(separator: ",") + "}"
+            var w = AuditRecordWriter()
+            w.raw("{\"seq\":")
+            w.number(t.seq + 1)
+            w.raw(",\"time\":\"")
+            w.timestamp(milliseconds: ms)
+            w.raw("\",\"op\":")
+            w.string(event.operation)
+            w.raw(",\"caller\":")
+            w.string(event.caller)
+            if let k = event.keyId {
+                w.raw(",\"keyId\":")
+                w.string(k)
             }
-            line += ",\"result\":\(json(event.result)),\"prev\":\"\(t.hash)\""
-            let hash = AuditChain.hash(Array(line.utf8))
-            line += ",\"hash\":\"\(hash)\"}\n"
-            let bytes = Array(line.utf8)
-            let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress!, $0.count) }
-            if written == bytes.count {
+            if let v = event.keyVersion {
+                w.raw(",\"keyVersion\":")
+                w.number(UInt64(v))
+            }
+            if !context.isEmpty {
+                w.raw(",\"context\":{")
+                for (i, (key, value)) in context.enumerated() {
+                    if i > 0 { w.raw(",") }
+                    w.string(key)
+                    w.raw(":")
+                    w.string(value)
+                }
+                w.raw("}")
+            }
+            w.raw(",\"result\":")
+            w.string(event.result)
+            w.raw(",\"prev\":\"")
+            w.raw(t.hash)
+            w.raw("\"")
+            let hash = AuditRecordWriter.sha256Hex(w.bytes)
+            w.raw(",\"hash\":\"")
+            w.raw(hash)
+            w.raw("\"}\n")
+            let written = w.bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress!, $0.count) }
+            if written == w.bytes.count {
                 t.seq += 1
                 t.hash = hash
                 t.unsynced += 1
@@ -131,19 +163,6 @@ public enum AuditChain {
     }
 
     static func hash(_ bytes: [UInt8]) -> String { SHA256.hash(data: bytes).lowercaseHex }
-
-    /// `2026-11-29T16:36:16.865Z`, computed without a formatter (one is far slower than the rest of a record).
-    static func timestamp(_ date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var t = time_t(ms / 1000)
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ms % 1000), 3))Z"
-    }
 
     /// Where the chain head is kept beside the trail.
     public static func headPath(_ path: String) -> String { path + ".head" }
@@ -252,22 +271,4 @@ public enum AuditChain {
             return Record(seq: p.seq, hash: p.hash, line: line)
         }
     }
-}
-
-/// A JSON string literal.
-func json(_ s: String) -> String {
-    if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + s + "\"" }
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
 }

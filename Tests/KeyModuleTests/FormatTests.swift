@@ -142,6 +142,26 @@ import Testing
         #expect(lines[2].contains(#""result":"InvalidCiphertextException""#))
     }
 
+    /// The exact bytes of a record, head file included (the expected line was computed outside Swift with Python's
+    /// `json.dumps` and `hashlib`), with every kind of escape a caller name or context can need.
+    @Test func aRecordHasTheDocumentedBytes() throws {
+        let dir = try temporaryDirectory()
+        directories.append(dir)
+        let path = dir.appendingPathComponent("audit.jsonl").path
+        let log = try AuditLog(path: path, clock: { Date(timeIntervalSince1970: 1_796_920_576.865) })
+        log.append(AuditEvent(operation: "Decrypt", caller: "a\"b\\c\nd\te\u{1}é日", keyId: "k-1", keyVersion: 3,
+                              context: ["z": "1", "aws:s3:arn": "arn:aws:s3:::b/k"]))
+        let hash = "afdb741dfeb77ff1c3a92df72df9a8a507bf3ca5666d2f385db19ff21d52763f"
+        let expected = #"{"seq":1,"time":"2026-12-10T16:36:16.865Z","op":"Decrypt","caller":"a\"b\\c\nd\te\u0001é日","keyId":"k-1","keyVersion":3,"context":{"aws:s3:arn":"arn:aws:s3:::b/k","z":"1"},"result":"ok","prev":""#
+            + String(repeating: "0", count: 64) + #"","hash":""# + hash + "\"}\n"
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == expected)
+        #expect(try String(contentsOfFile: AuditChain.headPath(path), encoding: .utf8) == "00000000000000000001 \(hash)\n")
+        log.append(AuditEvent(operation: "ListKeys", caller: "x"))
+        let second = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")[1]
+        #expect(second.hasPrefix(#"{"seq":2,"time":"2026-12-10T16:36:16.865Z","op":"ListKeys","caller":"x","result":"ok","prev":"\#(hash)","hash":""#))
+        #expect(try AuditChain.verify(path: path).records == 2)
+    }
+
     @Test func anEditedLineIsDetected() throws {
         let (_, path) = try trail()
         let text = try String(contentsOfFile: path, encoding: .utf8)
