@@ -151,6 +151,7 @@ let package = Package(
             dependencies: ["KeyProviders", "KeyModule", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "BucketPolicyTests", dependencies: ["BucketPolicy", "S3Wire"]),
+        .testTarget(name: "CProcessTuningTests", dependencies: ["CProcessTuning"]),
         .testTarget(
             name: "EmulatorServerTests",
             dependencies: [
