@@ -148,7 +148,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KeyProvidersTests",
-            dependencies: ["KeyProviders", "KeyModule", "KeyCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "KeyProviders", "KeyModule", "KeyCore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "BucketPolicyTests", dependencies: ["BucketPolicy", "S3Wire"]),
         .testTarget(name: "CProcessTuningTests", dependencies: ["CProcessTuning"]),

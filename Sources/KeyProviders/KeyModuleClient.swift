@@ -22,6 +22,8 @@ public final class KeyModuleClient: Sendable {
         var nextId: UInt64 = 1
         /// By event loop (`ObjectIdentifier` of the loop).
         var connections: [ObjectIdentifier: EventLoopFuture<any Channel>] = [:]
+        /// The connected channels, so that a call finds its channel without awaiting the (completed) future.
+        var ready: [ObjectIdentifier: any Channel] = [:]
     }
 
     public init(socketPath: String, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, timeout: TimeAmount = .seconds(30)) {
@@ -79,6 +81,7 @@ public final class KeyModuleClient: Sendable {
     func connectedChannel() async throws(KMSFault) -> any Channel {
         let loop = preferredLoop()
         let slot = ObjectIdentifier(loop)
+        if let channel = state.withLock({ $0.ready[slot] }), channel.isActive { return channel }
         for _ in 0..<2 {
             let future = state.withLock { s -> EventLoopFuture<any Channel> in
                 if let f = s.connections[slot] { return f }
@@ -97,7 +100,12 @@ public final class KeyModuleClient: Sendable {
             do {
                 let channel = try await future.get()
                 if channel.isActive {
-                    channel.closeFuture.whenComplete { _ in self.forget(future, slot: slot) }
+                    let first = state.withLock { s -> Bool in
+                        guard s.connections[slot] === future, s.ready[slot] == nil else { return false }
+                        s.ready[slot] = channel
+                        return true
+                    }
+                    if first { channel.closeFuture.whenComplete { _ in self.forget(future, slot: slot) } }
                     return channel
                 }
                 forget(future, slot: slot)
@@ -110,12 +118,20 @@ public final class KeyModuleClient: Sendable {
     }
 
     private func forget(_ future: EventLoopFuture<any Channel>, slot: ObjectIdentifier) {
-        state.withLock { s in if s.connections[slot] === future { s.connections[slot] = nil } }
+        state.withLock { s in
+            if s.connections[slot] === future {
+                s.connections[slot] = nil
+                s.ready[slot] = nil
+            }
+        }
     }
 
     /// Closes the connections (the next call opens a new one).
     public func close() async {
-        let all = state.withLock { s in defer { s.connections = [:] }; return Array(s.connections.values) }
+        let all = state.withLock { s in
+            defer { s.connections = [:]; s.ready = [:] }
+            return Array(s.connections.values)
+        }
         for f in all { if let ch = try? await f.get() { try? await ch.close() } }
     }
 
