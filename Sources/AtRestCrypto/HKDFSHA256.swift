@@ -35,12 +35,12 @@ public enum HKDFSHA256 {
     /// Derives a 32-byte key from `ikm` straight into an AES-256-GCM context; the key bytes live only on the stack
     /// of this call and are wiped before it returns.
     static func deriveCipher(ikm: SecretBytes, salt: [UInt8], info: [UInt8]) throws(AtRestCryptoError) -> AES256GCMContext {
-        var key = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        let made = withUnsafeMutableBytes(of: &key) { out in
+        let made = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: AtRestFormat.keySize) { key in
+            let out = UnsafeMutableRawBufferPointer(key)
+            defer { s3emu_cleanse(out.baseAddress, out.count) }
             ikm.withBytes { k in k.withUnsafeBytes { raw in derive(ikm: raw, salt: salt, info: info, into: out) } }
             return Result { () throws(AtRestCryptoError) in try AES256GCMContext(key: UnsafeRawBufferPointer(out)) }
         }
-        withUnsafeMutableBytes(of: &key) { s3emu_cleanse($0.baseAddress, $0.count) }
         return try made.get()
     }
 

@@ -63,7 +63,7 @@ struct CiphertextBlob: Sendable, Equatable {
 
     func open(key: SymmetricKey, context: [UInt8]) throws(KMSFault) -> [UInt8] {
         let length = ciphertextAndTag.count - 16
-        guard length >= 0 else { throw .invalidCiphertext }
+        guard length >= 0, nonce.count == 12 else { throw .invalidCiphertext }
         var plain = [UInt8](repeating: 0, count: length)
         let rc = Self.withCipher(key) { ctx in
             (header + context).withUnsafeBufferPointer { aad in

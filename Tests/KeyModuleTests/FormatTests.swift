@@ -63,6 +63,16 @@ import Testing
         }
     }
 
+    /// `open` hands the nonce to C as a 12-byte array: any other length is refused before, never read past.
+    @Test func aNonceOfAnotherLengthIsInvalidCiphertext() {
+        let key = SymmetricKey(size: .bits256)
+        var blob = CiphertextBlob.seal([1, 2, 3], keyId: "k", materialIndex: 0, key: key, context: [])
+        for count in [0, 11, 13] {
+            blob.nonce = Array(repeating: 0, count: count)
+            #expect(throws: KMSFault.invalidCiphertext) { try blob.open(key: key, context: []) }
+        }
+    }
+
     @Test func aHeaderMovedToAnotherVersionFails() throws {
         let key = SymmetricKey(size: .bits256)
         var blob = CiphertextBlob.seal([9, 9], keyId: "k", materialIndex: 0, key: key, context: [])
