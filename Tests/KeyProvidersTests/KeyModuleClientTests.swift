@@ -37,7 +37,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let socket = dir.appendingPathComponent("m.sock").path
         let engine = KeyEngine()
-        let client = KeyModuleClient(socketPath: socket, timeout: .seconds(10))
+        // A generous timeout: under a parallel test run a reply can wait seconds for a core (the down-module case
+        // fails at connect, without waiting).
+        let client = KeyModuleClient(socketPath: socket, timeout: .seconds(120))
 
         var module = try await RunningModule.start(engine, socket: socket)
         let created = try await client.call("CreateKey", caller: "t", json: [:])
