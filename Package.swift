@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "KeyModule",
             dependencies: [
-                "KeyCore", "CFileSync", "CAEAD",
+                "KeyCore", "CFileSync", "AtRestCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

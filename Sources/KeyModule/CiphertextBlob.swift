@@ -1,4 +1,4 @@
-import CAEAD
+import AtRestCrypto
 import Crypto
 import Foundation
 import KeyCore
@@ -43,50 +43,22 @@ struct CiphertextBlob: Sendable, Equatable {
             nonce: Array(b[(6 + l)..<(18 + l)]), ciphertextAndTag: Array(b[(18 + l)...]))
     }
 
+    /// Blobs are sealed and opened with AtRestCrypto's AES-256-GCM context (OpenSSL's EVP through `CAEAD`): a fifth
+    /// of swift-crypto's cost for these short messages, which every GenerateDataKey and Decrypt seals or opens once.
     static func seal(_ plaintext: [UInt8], keyId: String, materialIndex: UInt32, key: SymmetricKey, context: [UInt8]) -> CiphertextBlob {
-        var blob = CiphertextBlob(keyId: keyId, materialIndex: materialIndex, nonce: [], ciphertextAndTag: [])
-        let nonce = Array(AES.GCM.Nonce())
-        var out = [UInt8](repeating: 0, count: plaintext.count + 16)
-        let rc = Self.withCipher(key) { ctx in
-            (blob.header + context).withUnsafeBufferPointer { aad in
-                out.withUnsafeMutableBufferPointer { o in
-                    s3emu_aead_seal(ctx, nonce, aad.baseAddress, aad.count, plaintext, o.baseAddress, plaintext.count,
-                                    o.baseAddress! + plaintext.count)
-                }
-            }
-        }
-        precondition(rc == 0, "AES-256-GCM seal failed")
-        blob.nonce = nonce
-        blob.ciphertextAndTag = out
+        var blob = CiphertextBlob(keyId: keyId, materialIndex: materialIndex, nonce: Array(AES.GCM.Nonce()), ciphertextAndTag: [])
+        let sealed = try! AES256GCMContext(key: key).seal(plaintext, nonce: blob.nonce, aad: blob.header + context)
+        blob.ciphertextAndTag = sealed.ciphertext + sealed.tag
         return blob
     }
 
     func open(key: SymmetricKey, context: [UInt8]) throws(KMSFault) -> [UInt8] {
-        let length = ciphertextAndTag.count - 16
-        guard length >= 0, nonce.count == 12 else { throw .invalidCiphertext }
-        var plain = [UInt8](repeating: 0, count: length)
-        let rc = Self.withCipher(key) { ctx in
-            (header + context).withUnsafeBufferPointer { aad in
-                ciphertextAndTag.withUnsafeBufferPointer { c in
-                    plain.withUnsafeMutableBufferPointer { p in
-                        s3emu_aead_open(ctx, nonce, aad.baseAddress, aad.count, c.baseAddress, p.baseAddress, length,
-                                        c.baseAddress! + length)
-                    }
-                }
-            }
-        }
-        guard rc == 0 else { throw .invalidCiphertext }
+        guard ciphertextAndTag.count >= AES256GCMContext.tagSize,
+            let plain = try? AES256GCMContext(key: key).open(
+                Array(ciphertextAndTag.dropLast(AES256GCMContext.tagSize)),
+                tag: Array(ciphertextAndTag.suffix(AES256GCMContext.tagSize)), nonce: nonce, aad: header + context)
+        else { throw .invalidCiphertext }
         return plain
-    }
-
-    /// AES-256-GCM through OpenSSL's EVP (`CAEAD`): a fifth of swift-crypto's cost for these short messages, which
-    /// every GenerateDataKey and Decrypt seals or opens once. The context holds the key schedule only for the call.
-    private static func withCipher(_ key: SymmetricKey, _ body: (OpaquePointer) -> Int32) -> Int32 {
-        guard key.bitCount == 256,
-            let ctx = key.withUnsafeBytes({ k in s3emu_aead_new(k.bindMemory(to: UInt8.self).baseAddress) })
-        else { return -1 }
-        defer { s3emu_aead_free(ctx) }
-        return body(ctx)
     }
 }
 
