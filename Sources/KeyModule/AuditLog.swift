@@ -120,7 +120,7 @@ public final class AuditLog: Sendable {
             w.raw(",\"prev\":\"")
             w.raw(t.hash)
             w.raw("\"")
-            let hash = AuditRecordWriter.sha256Hex(w.bytes)
+            let hash = Array(AuditChain.hash(w.bytes).utf8)
             w.raw(",\"hash\":\"")
             w.raw(hash)
             w.raw("\"}\n")

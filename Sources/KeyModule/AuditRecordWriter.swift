@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Builds the bytes of one audit record (the line format of ``AuditLog``) directly into a byte buffer.
@@ -59,14 +58,6 @@ struct AuditRecordWriter {
     }
 
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// Lowercase hex of the SHA-256 of `bytes`.
-    static func sha256Hex(_ bytes: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for b in SHA256.hash(data: bytes) { out += [hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]] }
-        return out
-    }
 
     /// `v` in decimal, zero-padded on the left to at least `width` digits.
     static func appendDecimal(_ v: UInt64, width: Int, to out: inout [UInt8]) {
