@@ -15,14 +15,6 @@ int s3emu_keep_large_buffers_in_heap(int mmap_threshold, int trim_threshold) {
 #endif
 }
 
-int s3emu_process_tuning_available(void) {
-#if defined(__linux__) && defined(__GLIBC__)
-    return 1;
-#else
-    return 0;
-#endif
-}
-
 long s3emu_mmapped_chunk_count(void) {
 #if defined(__linux__) && defined(__GLIBC__)
     return (long)mallinfo2().hblks;

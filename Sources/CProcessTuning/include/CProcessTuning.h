@@ -6,9 +6,6 @@
 /// bytes of freed heap instead of returning it to the kernel. Returns 1 when both settings took.
 int s3emu_keep_large_buffers_in_heap(int mmap_threshold, int trim_threshold);
 
-/// 1 where `s3emu_keep_large_buffers_in_heap` can take effect (Linux with glibc), else 0.
-int s3emu_process_tuning_available(void);
-
 /// How many allocations glibc currently serves from an mmap of their own (`mallinfo2().hblks`); -1 elsewhere.
 /// For tests and diagnostics.
 long s3emu_mmapped_chunk_count(void);
