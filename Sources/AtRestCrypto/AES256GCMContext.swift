@@ -43,6 +43,13 @@ public final class AES256GCMContext: @unchecked Sendable {
 
     deinit { s3emu_aead_free(context) }
 
+    /// An independent context with the same key, so that two threads can seal or open under one key without
+    /// waiting for each other's lock.
+    public func duplicate() throws(AtRestCryptoError) -> AES256GCMContext {
+        guard let copy = lock.withLock({ _ in s3emu_aead_dup(context) }) else { throw .cipherFailure }
+        return AES256GCMContext(context: copy)
+    }
+
     /// Encrypts `input` into `output` (which may be the same memory, and holds at least `input.count` bytes) and
     /// writes the tag to the first 16 bytes of `tag`.
     public func seal(nonce: UnsafeRawBufferPointer, aad: UnsafeRawBufferPointer, input: UnsafeRawBufferPointer,

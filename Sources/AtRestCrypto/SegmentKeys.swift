@@ -51,6 +51,22 @@ public final class SegmentKeys: Sendable {
         self.aadPrefixes = prefixes
     }
 
+    private init(copying other: SegmentKeys) throws(AtRestCryptoError) {
+        var ciphers: [AES256GCMContext] = []
+        for cipher in other.ciphers { ciphers.append(try cipher.duplicate()) }
+        layers = other.layers
+        segmentSize = other.segmentSize
+        salt = other.salt
+        context = other.context
+        contextDigest = other.contextDigest
+        self.ciphers = ciphers
+        aadPrefixes = other.aadPrefixes
+    }
+
+    /// The same keys with cipher contexts of their own, for a second thread that opens or seals segments of the same
+    /// object at the same time (each context serialises its calls).
+    public func independentCopy() throws(AtRestCryptoError) -> SegmentKeys { try SegmentKeys(copying: self) }
+
     /// The keys an envelope describes, given its data keys unsealed by the key provider (inner first) and the
     /// context of the object or part. Checks the format version, algorithm, layer count and mode.
     public convenience init(envelope: EncryptionEnvelope, dataKeys: [SecretBytes], context: SegmentContext)

@@ -25,6 +25,17 @@ s3emu_aead *s3emu_aead_new(const uint8_t key[32]) {
     return ctx;
 }
 
+s3emu_aead *s3emu_aead_dup(const s3emu_aead *ctx) {
+    s3emu_aead *copy = calloc(1, sizeof *copy);
+    if (copy == NULL) return NULL;
+    copy->cipher = EVP_CIPHER_CTX_new();
+    if (copy->cipher == NULL || EVP_CIPHER_CTX_copy(copy->cipher, ctx->cipher) != 1) {
+        s3emu_aead_free(copy);
+        return NULL;
+    }
+    return copy;
+}
+
 void s3emu_aead_free(s3emu_aead *ctx) {
     if (ctx == NULL) return;
     // EVP_CIPHER_CTX_free cleanses the provider's key schedule before releasing it.

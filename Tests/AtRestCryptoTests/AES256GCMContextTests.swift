@@ -153,6 +153,34 @@ let gcmSpecVectors: [GCMVector] = [
         }
     }
 
+    /// A duplicate holds the same key: it opens what the original sealed and the reverse, before and after the
+    /// original is freed, and the two run at the same time without sharing state.
+    @Test func aDuplicateHasTheSameKeyAndItsOwnState() async throws {
+        let key = SymmetricKey(size: .bits256)
+        var original: AES256GCMContext? = try AES256GCMContext(key: key)
+        let copy = try original!.duplicate()
+        let nonce = randomBytes(12), plaintext = randomBytes(1000)
+        let (ciphertext, tag) = try original!.seal(plaintext, nonce: nonce, aad: [7])
+        #expect(try copy.open(ciphertext, tag: tag, nonce: nonce, aad: [7]) == plaintext)
+        original = nil
+        let (again, tag2) = try copy.seal(plaintext, nonce: nonce, aad: [7])
+        #expect(again == ciphertext && tag2 == tag)
+        let second = try copy.duplicate()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for gcm in [copy, second] {
+                group.addTask {
+                    for i in 0..<200 {
+                        let n = randomBytes(12), p = randomBytes(i * 13)
+                        let (c, t) = try gcm.seal(p, nonce: n, aad: [UInt8(i)])
+                        let box = try AES.GCM.seal(p, using: key, nonce: AES.GCM.Nonce(data: n), authenticating: [UInt8(i)])
+                        #expect(Array(box.ciphertext) == c && Array(box.tag) == t)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
     @Test func rejectsBadSizes() throws {
         #expect(throws: AtRestCryptoError.invalidKeyLength(16)) { try AES256GCMContext(key: SecretBytes(randomBytes(16))) }
         let gcm = try AES256GCMContext(key: SecretBytes(randomBytes(32)))

@@ -13,6 +13,10 @@ typedef struct s3emu_aead s3emu_aead;
 /// of the key, only OpenSSL's key schedule, which `s3emu_aead_free` wipes.
 s3emu_aead *s3emu_aead_new(const uint8_t key[32]);
 
+/// A second context with the same key (a copy of the key schedule, no raw key needed), for use on another thread;
+/// NULL when OpenSSL fails. The caller must not use `ctx` concurrently with the copy being made.
+s3emu_aead *s3emu_aead_dup(const s3emu_aead *ctx);
+
 /// Wipes and frees the context (NULL is ignored).
 void s3emu_aead_free(s3emu_aead *ctx);
 
