@@ -9,38 +9,69 @@ import Storage
 /// tags so that a chunk is one contiguous buffer (no second buffer, no second copy); only the segments the span
 /// touches are read. A segment that fails authentication ends the iteration with an error, never with altered bytes.
 ///
-/// Synchronous (`pread` and in-place AEAD), so the same code serves a response writer's thread and a read-ahead
-/// thread (``ReadAhead``).
+/// Synchronous (`pread` and in-place AEAD), so the same code serves a response writer's thread and read-ahead
+/// threads (``ReadAhead``). `nextJob()` splits the work: it decides, cheaply and in order, which bytes the next chunk
+/// holds, and returns a ``Job`` that reads and opens them on any thread; jobs are independent, and with `workers` > 1
+/// consecutive jobs of an encrypted part use different cipher contexts, so they can run at the same time.
 struct PlaintextChunks {
     private let opened: OpenedObject
     private let keys: [SegmentKeys?]
     private let span: ClosedRange<Int64>
     private let chunkSize: Int
+    private let workers: Int
     private let allocator: ByteBufferAllocator
 
     /// Where the next chunk comes from, inside part `part`, whose plaintext starts at object offset `partStart`.
     private enum Cursor {
         /// Part-relative plaintext offsets still to read of a plain part.
         case plain(offset: Int64, end: Int64)
-        /// The segments still to open of an encrypted part, from `next` to the plan's last.
-        case sealed(layout: SegmentLayout, plan: SegmentReadPlan, opener: SegmentOpener, next: Int)
+        /// The segments still to open of an encrypted part, from `next` to the plan's last; job `k` of the part uses
+        /// `openers[k % openers.count]`.
+        case sealed(layout: SegmentLayout, plan: SegmentReadPlan, openers: [SegmentOpener], next: Int, job: Int)
+    }
+
+    /// Reads (and, for an encrypted part, opens) one chunk. Independent of every other job.
+    struct Job: Sendable {
+        fileprivate enum Work: Sendable {
+            case plain(offset: Int64, length: Int)
+            case sealed(segments: ClosedRange<Int>, layout: SegmentLayout, plan: SegmentReadPlan, opener: SegmentOpener)
+        }
+        fileprivate let source: BlobSource
+        fileprivate let work: Work
+        fileprivate let allocator: ByteBufferAllocator
+
+        /// The chunk's plaintext.
+        func run() throws -> ByteBuffer {
+            switch work {
+            case .plain(let offset, let length):
+                return try PlaintextChunks.read(source, offset: offset, length: length, allocator: allocator)
+            case .sealed(let segments, let layout, let plan, let opener):
+                return try PlaintextChunks.open(source, segments: segments, layout: layout, plan: plan, opener: opener,
+                                                allocator: allocator)
+            }
+        }
     }
 
     private var part = 0
     private var partStart: Int64 = 0
     private var cursor: Cursor?
 
-    init(_ opened: OpenedObject, span: ClosedRange<Int64>, keys: [SegmentKeys?], chunkSize: Int,
+    init(_ opened: OpenedObject, span: ClosedRange<Int64>, keys: [SegmentKeys?], chunkSize: Int, workers: Int = 1,
          allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+        precondition(workers > 0)
         self.opened = opened
         self.keys = keys
         self.span = span
         self.chunkSize = chunkSize
+        self.workers = workers
         self.allocator = allocator
     }
 
     /// The next chunk of plaintext, or nil after the last.
-    mutating func next() throws -> ByteBuffer? {
+    mutating func next() throws -> ByteBuffer? { try nextJob()?.run() }
+
+    /// The job that produces the next chunk, or nil after the last.
+    mutating func nextJob() throws -> Job? {
         while true {
             guard let current = try cursor ?? enterPart() else { return nil }
             switch current {
@@ -48,13 +79,16 @@ struct PlaintextChunks {
                 guard offset < end else { leavePart(); continue }
                 let n = Int(min(Int64(chunkSize), end - offset))
                 cursor = .plain(offset: offset + Int64(n), end: end)
-                return try Self.read(opened.sources[part], offset: offset, length: n, allocator: allocator)
-            case .sealed(let layout, let plan, let opener, let first):
+                return Job(source: opened.sources[part], work: .plain(offset: offset, length: n), allocator: allocator)
+            case .sealed(let layout, let plan, let openers, let first, let job):
                 guard first <= plan.segments.upperBound else { leavePart(); continue }
                 let batch = max(1, chunkSize / layout.storedSegmentSize)
                 let last = min(first + batch - 1, plan.segments.upperBound)
-                cursor = .sealed(layout: layout, plan: plan, opener: opener, next: last + 1)
-                return try open(segments: first...last, layout: layout, plan: plan, opener: opener)
+                cursor = .sealed(layout: layout, plan: plan, openers: openers, next: last + 1, job: job + 1)
+                let opener = openers[job % openers.count]
+                return Job(source: opened.sources[part],
+                           work: .sealed(segments: first...last, layout: layout, plan: plan, opener: opener),
+                           allocator: allocator)
             }
         }
     }
@@ -70,7 +104,12 @@ struct PlaintextChunks {
                 if part < keys.count, let k = keys[part] {
                     let layout = SegmentLayout(plaintextSize: plainSize, segmentSize: k.segmentSize, layers: k.layers)
                     if let plan = layout.readPlan(for: lo...(hi - 1)) {
-                        cursor = .sealed(layout: layout, plan: plan, opener: SegmentOpener(keys: k), next: plan.segments.lowerBound)
+                        // More than one context only when the part has more chunks than one.
+                        let batch = max(1, chunkSize / layout.storedSegmentSize)
+                        let copies = plan.segments.count > batch ? workers - 1 : 0
+                        var openers = [SegmentOpener(keys: k)]
+                        for _ in 0..<copies { openers.append(SegmentOpener(keys: try k.independentCopy())) }
+                        cursor = .sealed(layout: layout, plan: plan, openers: openers, next: plan.segments.lowerBound, job: 0)
                         return cursor
                     }
                 } else {
@@ -89,12 +128,14 @@ struct PlaintextChunks {
         cursor = nil
     }
 
-    /// Reads, opens and trims `segments` of the current part into one buffer.
-    private func open(segments: ClosedRange<Int>, layout: SegmentLayout, plan: SegmentReadPlan,
-                      opener: SegmentOpener) throws -> ByteBuffer {
+    /// Reads, opens and trims `segments` of a part's `source` into one buffer.
+    fileprivate static func open(_ source: BlobSource, segments: ClosedRange<Int>, layout: SegmentLayout,
+                                 plan: SegmentReadPlan, opener: SegmentOpener, allocator: ByteBufferAllocator) throws
+        -> ByteBuffer
+    {
         let from = layout.storedRange(ofSegment: segments.lowerBound).lowerBound
         let to = layout.storedRange(ofSegment: segments.upperBound).upperBound
-        var buffer = try Self.read(opened.sources[part], offset: from, length: Int(to - from), allocator: allocator)
+        var buffer = try read(source, offset: from, length: Int(to - from), allocator: allocator)
         let kept = try buffer.withUnsafeMutableReadableBytes { raw in
             var written = 0
             for s in segments {
@@ -116,7 +157,7 @@ struct PlaintextChunks {
     }
 
     /// `length` stored bytes at `offset` of a part's source; throws when the source is shorter.
-    private static func read(_ source: BlobSource, offset: Int64, length: Int, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+    fileprivate static func read(_ source: BlobSource, offset: Int64, length: Int, allocator: ByteBufferAllocator) throws -> ByteBuffer {
         switch source {
         case .memory(let bytes):
             guard offset + Int64(length) <= Int64(bytes.count) else { throw AtRestCryptoError.invalidStoredSize(offset + Int64(length)) }

@@ -9,6 +9,9 @@ import Storage
 extension S3Service {
     static let maxKeyBytes = 1024
     static let readChunk = 1024 * 1024
+    /// Chunks of a large GET read and decrypted at the same time: on one thread, reading and opening 1 MiB takes
+    /// longer than writing it to a local socket, so a single producer bounded the response.
+    static let readWorkers = 2
 
     func checkKey(_ key: String) throws(S3Error) {
         guard key.utf8.count <= Self.maxKeyBytes else { throw S3Error.keyTooLong.with(("Size", String(key.utf8.count)), ("MaxSizeAllowed", "1024")) }
@@ -178,14 +181,17 @@ extension S3Service {
         return Response(status: status, headers: h, body: Self.stream(opened, span: span, keys: keys))
     }
 
-    /// A response body that reads the parts of `opened` covering `span`: read and decrypted ahead on a pool thread
-    /// (``ReadAhead``) while the event loop writes what is ready.
+    /// A response body that reads the parts of `opened` covering `span`: read and decrypted ahead on pool threads,
+    /// `readWorkers` chunks at a time (``ReadAhead``), while the event loop writes what is ready.
     static func stream(_ opened: OpenedObject, span: ClosedRange<Int64>?, keys: [SegmentKeys?]) -> ResponseBody {
         guard let span else { return ResponseBody() }
         let length = Int(span.upperBound - span.lowerBound + 1)
         return ResponseBody(contentLength: length) { writer in
-            var chunks = PlaintextChunks(opened, span: span, keys: keys, chunkSize: readChunk)
-            let ahead = ReadAhead { try chunks.next() }
+            var chunks = PlaintextChunks(opened, span: span, keys: keys, chunkSize: readChunk, workers: readWorkers)
+            let ahead = ReadAhead(depth: 4, parallel: readWorkers) { () throws -> ReadAhead.Job? in
+                guard let job = try chunks.nextJob() else { return nil }
+                return { try job.run() }
+            }
             do {
                 while let chunk = try await ahead.next() { try await writer.write(chunk) }
             } catch {

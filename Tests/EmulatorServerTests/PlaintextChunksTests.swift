@@ -67,6 +67,41 @@ import Testing
         }
     }
 
+    /// Jobs run out of order and at the same time (three workers, each job on its own task) still give the plaintext
+    /// in plan order: each sealed part's consecutive jobs carry cipher contexts of their own.
+    @Test(arguments: [[true], [true, false, true]])
+    func jobsRunInAnyOrderAndInParallel(_ sealed: [Bool]) async throws {
+        let sizes = [30_000, 3_000, 25_000].prefix(sealed.count).map { $0 }
+        let (opened, plain, keys) = try Self.object(sizes: sizes, sealed: sealed)
+        var chunks = PlaintextChunks(opened, span: 0...Int64(plain.count - 1), keys: keys, chunkSize: Self.chunkSize,
+                                     workers: 3)
+        var jobs: [PlaintextChunks.Job] = []
+        while let job = try chunks.nextJob() { jobs.append(job) }
+        let results = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+            for (i, job) in jobs.enumerated().reversed() {
+                group.addTask { (i, Array(try job.run().readableBytesView)) }
+            }
+            var out = [[UInt8]](repeating: [], count: jobs.count)
+            for try await (i, bytes) in group { out[i] = bytes }
+            return out
+        }
+        #expect(results.joined().elementsEqual(plain))
+    }
+
+    /// Through a parallel read-ahead, as a GET body is read.
+    @Test func aParallelReadAheadDeliversTheObjectInOrder() async throws {
+        let (opened, plain, keys) = try Self.object(sizes: [40_000, 7_000], sealed: [true, true])
+        var chunks = PlaintextChunks(opened, span: 0...Int64(plain.count - 1), keys: keys, chunkSize: Self.chunkSize,
+                                     workers: 2)
+        let ahead = ReadAhead(depth: 4, parallel: 2) { () throws -> ReadAhead.Job? in
+            guard let job = try chunks.nextJob() else { return nil }
+            return { try job.run() }
+        }
+        var got: [UInt8] = []
+        while let c = try await ahead.next() { got += c.readableBytesView }
+        #expect(got == plain)
+    }
+
     /// A flipped stored byte ends the read with an error at the chunk that holds it; the chunks before it are
     /// correct and nothing of the damaged segment comes out.
     @Test func aTamperedSegmentEndsTheReadWithAnError() throws {
