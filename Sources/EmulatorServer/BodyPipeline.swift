@@ -41,7 +41,9 @@ final class BodyPipeline: Sendable {
     private let storing: OffloadedStage<Storing>
 
     init(digests: PayloadDigests, checksum: ChecksumHasher?, sink: @escaping @Sendable (ByteBuffer) throws -> Void) {
-        hashing = OffloadedStage(label: "s3emu.body-hash", initial: digests) { d, buffer in
+        // The MD5 bounds a large PUT; on two cores the storing stage, the event loop and the client compete with
+        // it. A higher QoS (libdispatch lowers the thread's nice value where it may) lets it keep its core.
+        hashing = OffloadedStage(label: "s3emu.body-hash", qos: .userInteractive, initial: digests) { d, buffer in
             buffer.withUnsafeReadableBytes { d.update($0) }
         }
         storing = OffloadedStage(label: "s3emu.body-store", initial: Storing(checksum: checksum)) { s, buffer in
@@ -95,8 +97,9 @@ final class OffloadedStage<State: Sendable>: @unchecked Sendable {
     static var batchLimit: Int { 1024 * 1024 }
     static var maxInFlight: Int { 4 }
 
-    init(label: String, initial: State, step: @escaping @Sendable (inout State, ByteBuffer) throws -> Void) {
-        queue = DispatchQueue(label: label)
+    init(label: String, qos: DispatchQoS = .unspecified, initial: State,
+         step: @escaping @Sendable (inout State, ByteBuffer) throws -> Void) {
+        queue = DispatchQueue(label: label, qos: qos)
         state = initial
         self.step = step
     }
