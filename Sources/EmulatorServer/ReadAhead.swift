@@ -24,8 +24,8 @@ final class ReadAhead: @unchecked Sendable {
 
     private let depth: Int
     private let parallel: Int
-    /// Under `lock`.
     private let lock = NIOLock()
+    /// Called only under `lock`; everything below is touched only under it too.
     private let plan: Planner
     /// The chunks planned and not yet taken, in order: nil while their job runs.
     private var slots = CircularBuffer<Result<ByteBuffer, any Error>?>()
