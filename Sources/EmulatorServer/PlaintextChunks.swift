@@ -82,8 +82,7 @@ struct PlaintextChunks {
                 return Job(source: opened.sources[part], work: .plain(offset: offset, length: n), allocator: allocator)
             case .sealed(let layout, let plan, let openers, let first, let job):
                 guard first <= plan.segments.upperBound else { leavePart(); continue }
-                let batch = max(1, chunkSize / layout.storedSegmentSize)
-                let last = min(first + batch - 1, plan.segments.upperBound)
+                let last = min(first + segmentsPerChunk(layout) - 1, plan.segments.upperBound)
                 cursor = .sealed(layout: layout, plan: plan, openers: openers, next: last + 1, job: job + 1)
                 let opener = openers[job % openers.count]
                 return Job(source: opened.sources[part],
@@ -105,8 +104,7 @@ struct PlaintextChunks {
                     let layout = SegmentLayout(plaintextSize: plainSize, segmentSize: k.segmentSize, layers: k.layers)
                     if let plan = layout.readPlan(for: lo...(hi - 1)) {
                         // More than one context only when the part has more chunks than one.
-                        let batch = max(1, chunkSize / layout.storedSegmentSize)
-                        let copies = plan.segments.count > batch ? workers - 1 : 0
+                        let copies = plan.segments.count > segmentsPerChunk(layout) ? workers - 1 : 0
                         var openers = [SegmentOpener(keys: k)]
                         for _ in 0..<copies { openers.append(SegmentOpener(keys: try k.independentCopy())) }
                         cursor = .sealed(layout: layout, plan: plan, openers: openers, next: plan.segments.lowerBound, job: 0)
@@ -121,6 +119,9 @@ struct PlaintextChunks {
         }
         return nil
     }
+
+    /// Whole stored segments in one chunk (at least one).
+    private func segmentsPerChunk(_ layout: SegmentLayout) -> Int { max(1, chunkSize / layout.storedSegmentSize) }
 
     private mutating func leavePart() {
         partStart += opened.record.parts[part].plainSize
