@@ -19,6 +19,8 @@ import NIOCore
 final class ReadAhead: @unchecked Sendable {
     typealias Job = @Sendable () throws -> ByteBuffer
     typealias Planner = () throws -> Job?
+    /// A waiting consumer and what it is to be resumed with.
+    private typealias Handoff = (CheckedContinuation<ByteBuffer?, any Error>, Result<ByteBuffer?, any Error>)
 
     private static let pool = DispatchQueue(label: "s3emu.read-ahead", attributes: .concurrent)
 
@@ -116,13 +118,13 @@ final class ReadAhead: @unchecked Sendable {
 
     private func run(_ job: Job, sequence: Int) {
         let result = Result { try job() }
-        let (handoff, more): ((CheckedContinuation<ByteBuffer?, any Error>, Result<ByteBuffer?, any Error>)?, [(Int, Job)]) =
+        let (handoff, more): (Handoff?, [(Int, Job)]) =
             lock.withLock {
                 running -= 1
                 if cancelled { return (nil, []) }
                 slots[slots.index(slots.startIndex, offsetBy: sequence - firstSequence)] = result
                 var jobs: [(Int, Job)] = []
-                var handoff: (CheckedContinuation<ByteBuffer?, any Error>, Result<ByteBuffer?, any Error>)?
+                var handoff: Handoff?
                 if let w = waiter {
                     let (now, more) = take(orWait: nil)
                     jobs += more
