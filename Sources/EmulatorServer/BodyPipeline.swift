@@ -6,11 +6,11 @@ import S3Wire
 
 /// MD5 (for the ETag; skipped when nobody needs it) and, when the signature covers the payload, SHA-256.
 struct PayloadDigests: Sendable {
-    var md5: Insecure.MD5?
+    var md5: MD5Hasher?
     var sha256: SHA256?
 
     init(md5: Bool, sha256: Bool) {
-        self.md5 = md5 ? Insecure.MD5() : nil
+        self.md5 = md5 ? MD5Hasher() : nil
         self.sha256 = sha256 ? SHA256() : nil
     }
 

@@ -153,7 +153,7 @@ struct BodyReader {
             let got = sha.finalize().hexString
             guard got == expected else { throw S3Error.contentSHA256Mismatch(client: expected, computed: got) }
         }
-        let md5Value = digests.md5.map { Array($0.finalize()) }
+        let md5Value = digests.md5?.finalize()
         if let contentMD5, contentMD5 != md5Value { throw S3Error.badDigest }
         var result = BodyDigest(
             size: size, md5: md5Value, checksum: nil, checksumRequested: checksumRequested, checksumValueSent: checksumValueSent)

@@ -68,7 +68,7 @@ extension S3Service {
         -> (PendingBlob, md5: String, checksum: String, size: Int64)
     {
         let writer = store.blobs.makeWriter()
-        var md5 = Insecure.MD5()
+        var md5 = MD5Hasher()
         var hasher = ChecksumHasher(algorithm)
         var sealer = sealing.map { SegmentSealer(keys: $0.keys) }
         var size: Int64 = 0
@@ -85,7 +85,7 @@ extension S3Service {
             }
             try sealer?.finish(into: { try writer.write($0) })
             let blob = try await writer.finish()
-            return (blob, Array(md5.finalize()).hexString, hasher.finalize(), size)
+            return (blob, md5.finalize().hexString, hasher.finalize(), size)
         } catch {
             writer.discard()
             throw error

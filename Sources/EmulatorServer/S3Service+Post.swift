@@ -20,7 +20,7 @@ extension S3Service {
         var fields: [String: String] = [:]
         var policy: PostPolicy?
         var writer: BlobWriter?
-        var md5 = Insecure.MD5()
+        var md5 = MD5Hasher()
         var crc = ChecksumHasher(.crc64nvme)
         var size: Int64 = 0
         var fileEnded = false
@@ -86,7 +86,7 @@ extension S3Service {
         let described = try ObjectHeaders.describe(RequestHead(method: "POST", rawPath: "/", rawQuery: "", headers: formHead), includeTags: false)
         try sealer?.finish(into: { try writer.write($0) })
         let blob = try await writer.finish()
-        let etag = SSEETag.etag(kind: plan?.kind, plaintextMD5: Array(md5.finalize()))
+        let etag = SSEETag.etag(kind: plan?.kind, plaintextMD5: md5.finalize())
         let checksum = StoredChecksum(algorithm: "CRC64NVME", value: crc.finalize(), type: "FULL_OBJECT")
         let record = ObjectRecord(
             bucket: bucket, key: key, size: size, etag: etag, lastModifiedMs: Self.nowMs(), headers: described.headers,
