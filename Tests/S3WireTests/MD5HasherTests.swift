@@ -4,6 +4,11 @@ import Testing
 @testable import S3Wire
 
 @Suite struct MD5HasherTests {
+    /// Deterministic bytes that do not repeat with any short period.
+    static func bytes(_ count: Int) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: (UInt64($0) &* 0x9E37_79B9_7F4A_7C15) >> 56) }
+    }
+
     static func md5(_ bytes: [UInt8]) -> [UInt8] {
         var h = MD5Hasher()
         h.update(data: bytes)
@@ -28,14 +33,15 @@ import Testing
     /// Every length around the padding boundaries (55/56/63/64 bytes, one and two blocks), fed in uneven pieces,
     /// against swift-crypto's MD5.
     @Test func matchesSwiftCryptoAtEveryLengthAndSplit() {
-        var rng = SplitMix64(seed: 0x5EED)
-        let data = (0..<400).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let data = Self.bytes(400)
         for length in 0...data.count {
             let slice = Array(data[..<length])
             var h = MD5Hasher()
             var offset = 0
+            var step = length
             while offset < length {
-                let n = min(Int.random(in: 0...70, using: &rng), length - offset)
+                step = (step &* 37 &+ 11) % 71  // 0...70, varying
+                let n = min(step, length - offset)
                 slice[offset..<(offset + n)].withUnsafeBytes { h.update(bufferPointer: $0) }
                 offset += n
             }
@@ -45,8 +51,7 @@ import Testing
 
     /// A body of a few MiB in socket-sized pieces (the PUT path), against swift-crypto's MD5.
     @Test func largeBodyInPieces() {
-        var rng = SplitMix64(seed: 42)
-        let data = (0..<(3 * 1024 * 1024 + 17)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let data = Self.bytes(3 * 1024 * 1024 + 17)
         var h = MD5Hasher()
         var offset = 0
         for piece in [1, 65535, 1 << 20, 4097, 64, 63] + Array(repeating: 1 << 19, count: 8) where offset < data.count {
@@ -67,18 +72,5 @@ import Testing
         #expect(h.finalize().hexString == "f96b697d7cb7938d525a2f31aaf161d0")
         h.update(bufferPointer: UnsafeRawBufferPointer(start: nil, count: 0))
         #expect(h.finalize().hexString == "f96b697d7cb7938d525a2f31aaf161d0")
-    }
-}
-
-/// A small deterministic generator, so a failure reproduces.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
