@@ -21,6 +21,10 @@ public final class ObjectStore: Sendable {
     let writer: GroupCommitWriter
     /// Cached copy of the bucket table; nil until first read or after a change.
     private let buckets = NIOLockedValueBox<[String: BucketRecord]?>(nil)
+    /// Recently read objects whose bytes are all inline (at most 4 MiB of them): a repeated small GET skips SQLite.
+    let smallObjects = SmallObjectCache(maxEntries: 4096, maxBytes: 4 * 1024 * 1024)
+    /// Tells the cache when anyone (another process included) has committed; without it nothing is cached.
+    private let walStamp: WALChangeStamp?
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
@@ -72,6 +76,8 @@ public final class ObjectStore: Sendable {
         let path = directory.appendingPathComponent("metadata.sqlite").path
         pointReaders = try (0..<Self.pointReaderCount).map { _ in try DatabaseQueue(path: path, configuration: readOnly) }
         writer = GroupCommitWriter(db: db)
+        // The pool holds the WAL open, so its index stays mapped for the store's life.
+        walStamp = WALChangeStamp(databasePath: path)
         try collectGarbage()
     }
 
@@ -105,7 +111,7 @@ public final class ObjectStore: Sendable {
 
     /// Creates a bucket; throws `.bucketAlreadyExists` (with the existing record available via `bucket(_:)`).
     public func createBucket(_ record: BucketRecord) async throws {
-        try await writer.write { db in
+        try await write { db in
             if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bucket WHERE name = ?"), arguments: [record.name]) != nil {
                 throw StorageError.bucketAlreadyExists
             }
@@ -127,6 +133,13 @@ public final class ObjectStore: Sendable {
     private func bucketTable() throws -> [String: BucketRecord] {
         if let table = buckets.withLockedValue({ $0 }) { return table }
         return try reloadBuckets()
+    }
+
+    /// Every write transaction goes through here: once it has finished (committed or not), cached small objects
+    /// are dropped (``SmallObjectCache``).
+    private func write<T>(_ operation: @escaping (Database) throws -> T) async throws -> T {
+        defer { smallObjects.invalidateAll() }
+        return try await writer.write(operation)
     }
 
     /// A short read on the calling thread (GRDB's synchronous API), avoiding two thread hops per point lookup.
@@ -161,7 +174,7 @@ public final class ObjectStore: Sendable {
 
     /// Deletes an empty bucket (no objects, no uploads in progress are aborted with it, as S3 does).
     public func deleteBucket(_ name: String) async throws {
-        let partBlobs: [BlobRef] = try await writer.write { db in
+        let partBlobs: [BlobRef] = try await write { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bucket WHERE name = ?"), arguments: [name]) != nil else {
                 throw StorageError.noSuchBucket
             }
@@ -182,7 +195,7 @@ public final class ObjectStore: Sendable {
 
     /// Sets (or with `nil` removes) one of a bucket's settings (`encryption`, `policy`, …), durably.
     public func setBucketSetting(_ bucket: String, name: String, value: String?) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bucket WHERE name = ?"), arguments: [bucket]) != nil else {
                 throw StorageError.noSuchBucket
             }
@@ -201,7 +214,7 @@ public final class ObjectStore: Sendable {
     /// Makes `record` the current object at its bucket and key, replacing any previous one. The blobs it references
     /// must be finished; inline ones are stored in the same transaction.
     public func putObject(_ record: ObjectRecord, blobs pending: [PendingBlob]) async throws {
-        let old: [BlobRef] = try await writer.write { db in
+        let old: [BlobRef] = try await write { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bucket WHERE name = ?"), arguments: [record.bucket]) != nil else {
                 throw StorageError.noSuchBucket
             }
@@ -217,7 +230,7 @@ public final class ObjectStore: Sendable {
 
     /// Replaces the stored record of an existing object without touching its bytes (tagging, metadata changes).
     public func updateObject(_ record: ObjectRecord) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.cachedStatement(sql: "UPDATE object SET record = ? WHERE bucket = ? AND key = ?").execute(arguments: [try Self.encode(record), record.bucket, record.key])
             if db.changesCount == 0 { throw StorageError.noSuchKey }
         }
@@ -244,7 +257,7 @@ public final class ObjectStore: Sendable {
     /// Deletes an object; returns whether one existed.
     @discardableResult
     public func deleteObject(bucket: String, key: String) async throws -> Bool {
-        let old = try await writer.write { db in try Self.removeObject(db, bucket: bucket, key: key) }
+        let old = try await write { db in try Self.removeObject(db, bucket: bucket, key: key) }
         blobs.release(old)
         return !old.isEmpty
     }
@@ -252,7 +265,12 @@ public final class ObjectStore: Sendable {
     /// Opens an object for reading: the record and a source for every part, taken together so that a concurrent
     /// overwrite cannot mix versions. Nil when there is no such object.
     public func openObject(bucket: String, key: String) async throws -> OpenedObject? {
+        if let stamp = walStamp?.current(), let hit = smallObjects.lookup(bucket: bucket, key: key, stamp: stamp) {
+            return OpenedObject(record: hit.record, sources: hit.record.parts.map { .memory(hit.inline[$0.blob.id] ?? []) })
+        }
         for _ in 0..<5 {
+            let generation = smallObjects.generation()
+            let stamp = walStamp?.current()
             // A short point read: run it on this thread rather than hopping to GRDB's queue.
             let found: (ObjectRecord, [String: [UInt8]])? = try readNow { db in
                 guard
@@ -268,6 +286,11 @@ public final class ObjectStore: Sendable {
                 return (record, inline)
             }
             guard let (record, inline) = found else { return nil }
+            if let stamp, record.parts.allSatisfy({ $0.blob.inline && inline[$0.blob.id] != nil }) {
+                let bytes = inline.values.reduce(0) { $0 + $1.count }
+                smallObjects.insert(.init(record: record, inline: inline, bytes: bytes, stamp: stamp), bucket: bucket, key: key,
+                                    ifGeneration: generation)
+            }
             do {
                 let sources = try record.parts.map { (part) throws -> BlobSource in
                     if part.blob.inline {
@@ -373,7 +396,7 @@ public final class ObjectStore: Sendable {
     // MARK: Multipart uploads
 
     public func createUpload(_ upload: UploadRecord) async throws {
-        try await writer.write { db in
+        try await write { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM bucket WHERE name = ?"), arguments: [upload.bucket]) != nil else {
                 throw StorageError.noSuchBucket
             }
@@ -391,7 +414,7 @@ public final class ObjectStore: Sendable {
 
     /// Stores a part, replacing one with the same number.
     public func putPart(uploadID: String, _ part: PartRecord, blob: PendingBlob) async throws {
-        let old: [BlobRef] = try await writer.write { db in
+        let old: [BlobRef] = try await write { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM upload WHERE id = ?"), arguments: [uploadID]) != nil else {
                 throw StorageError.noSuchUpload
             }
@@ -425,7 +448,7 @@ public final class ObjectStore: Sendable {
     /// Turns an upload into the object `record` (whose parts are the chosen uploaded parts), in one transaction;
     /// parts not used and the replaced object's bytes are removed.
     public func completeUpload(id: String, record: ObjectRecord) async throws {
-        let garbage: [BlobRef] = try await writer.write { db in
+        let garbage: [BlobRef] = try await write { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM upload WHERE id = ?"), arguments: [id]) != nil else {
                 throw StorageError.noSuchUpload
             }
@@ -447,7 +470,7 @@ public final class ObjectStore: Sendable {
     }
 
     public func abortUpload(id: String) async throws {
-        let garbage: [BlobRef] = try await writer.write { db in
+        let garbage: [BlobRef] = try await write { db in
             guard try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM upload WHERE id = ?"), arguments: [id]) != nil else {
                 throw StorageError.noSuchUpload
             }
@@ -487,7 +510,7 @@ public final class ObjectStore: Sendable {
 
     /// Removes every bucket, object and upload (the admin reset for test isolation).
     public func reset() async throws {
-        let refs: [BlobRef] = try await writer.write { db in
+        let refs: [BlobRef] = try await write { db in
             var refs: [BlobRef] = []
             for data in try Data.fetchAll(db, sql: "SELECT record FROM object") { refs += try Self.decode(ObjectRecord.self, data).parts.map(\.blob) }
             for data in try Data.fetchAll(db, sql: "SELECT record FROM part") { refs.append(try Self.decode(PartRecord.self, data).blob) }
