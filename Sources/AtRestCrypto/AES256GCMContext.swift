@@ -3,7 +3,7 @@ import Crypto
 import KeyCore
 import Synchronization
 
-/// AES-256-GCM bound to one key, over OpenSSL's EVP interface (`CAEAD`): the key is expanded once and every call
+/// AES-256-GCM bound to one key, over BoringSSL's EVP_AEAD (`CAEAD`): the key is expanded once and every call
 /// reuses the context, works in place if asked and allocates nothing. Nonces are 12 bytes, tags 16.
 ///
 /// Calls are serialised by a lock, so one context may be shared; the key schedule is wiped when it is freed.
@@ -13,7 +13,7 @@ public final class AES256GCMContext: @unchecked Sendable {
     /// Bytes of a tag.
     public static let tagSize = 16
 
-    // Guarded by `lock`: an EVP context holds per-message state between the calls of one seal or open.
+    // Guarded by `lock` (the C context keeps no per-message state today, but the lock leaves the shim free to).
     private let context: OpaquePointer
     private let lock = Mutex(())
 
