@@ -10,7 +10,6 @@
 #include "CAEAD.h"
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
 
 // The few BoringSSL declarations needed (include/openssl/aead.h in BoringSSL; the structures stay opaque here).
 struct s3emu_bssl_aead;
